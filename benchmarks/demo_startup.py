@@ -37,7 +37,7 @@ def run_demo(tree: Path, label: str, port: int) -> float:
     log = tree / ".duijie-bench.log"
     start = time.monotonic()
     with log.open("wb") as output:
-        demo = subprocess.Popen(  # noqa: S603
+        demo = subprocess.Popen(
             ["make", "demo"],
             cwd=tree,
             env=env,
@@ -53,14 +53,15 @@ def run_demo(tree: Path, label: str, port: int) -> float:
         elapsed = time.monotonic() - start
         os.killpg(demo.pid, signal.SIGINT)
         demo.wait(120)
-    leftover = subprocess.run(  # noqa: S603
+    leftover = subprocess.run(
         ["pgrep", "-f", str(tree)],
         capture_output=True,
         text=True,
-        check=False,  # noqa: S607
+        check=False,
     ).stdout.split()
     print(
-        f"{label:<22} {elapsed:7.1f} s to a served page; processes left after Ctrl-C: {len(leftover)}"
+        f"{label:<22} {elapsed:7.1f} s to a served page;"
+        f" processes left after Ctrl-C: {len(leftover)}"
     )
     return elapsed
 
@@ -72,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.fresh_clone:
         tree = Path(tempfile.mkdtemp(prefix="duijie-bench-")) / "duijie"
-        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(tree)], check=True)  # noqa: S603, S607
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(tree)], check=True)
         run_demo(tree, "fresh clone", args.port)
         run_demo(tree, "installed tree (again)", args.port)
     else:

@@ -131,7 +131,7 @@ def start_redis(directory: Path) -> tuple[Service, int | None]:
         if psutil.pid_exists(state["pid"]) and port_is_open("127.0.0.1", state["port"]):
             return Service("Redis", f"redis://127.0.0.1:{state['port']}/0", False), None
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary
+    process = subprocess.Popen(
         [
             _redis_executable(),
             "--bind",
@@ -233,10 +233,10 @@ class Children:
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def run(self, *args: str) -> None:
-        subprocess.run(args, env=self.env, check=True, cwd=BASE_DIR)  # noqa: S603
+        subprocess.run(args, env=self.env, check=True, cwd=BASE_DIR)
 
     def start(self, name: str, *args: str) -> None:
-        process = subprocess.Popen(args, env=self.env, cwd=BASE_DIR)  # noqa: S603
+        process = subprocess.Popen(args, env=self.env, cwd=BASE_DIR)
         self.processes.append((name, process))
 
     def watch(self) -> None:
@@ -361,7 +361,7 @@ def run(command: Sequence[str]) -> int:
         return 2
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     with data_services() as services:
-        process = subprocess.Popen(command, env={**os.environ, **services})  # noqa: S603
+        process = subprocess.Popen(command, env={**os.environ, **services})
         try:
             return process.wait()
         except KeyboardInterrupt:

@@ -102,7 +102,7 @@ def celery_worker_process(
     }
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     log = log_path.open("wb")
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",

@@ -73,14 +73,31 @@ def test_the_demo_runs_on_embedded_services_and_ctrl_c_stops_everything(tmp_path
     env["DUIJIE_STATE_DIR"] = str(state)
     log = tmp_path / "demo.log"
     with log.open("wb") as output:
-        demo = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "config.devstack", "demo", "--port", str(web), "--smtp-port", str(smtp)],
-            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        demo = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "config.devstack",
+                "demo",
+                "--port",
+                str(web),
+                "--smtp-port",
+                str(smtp),
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             base = f"http://127.0.0.1:{web}"
-            _wait(lambda: _get(f"{base}/")[0] == 200, 180, "the demo did not serve its home page", log)
-            assert (state / "pgdata" / "PG_VERSION").exists()  # embedded PostgreSQL, not the machine's
+            _wait(
+                lambda: _get(f"{base}/")[0] == 200, 180, "the demo did not serve its home page", log
+            )
+            assert (
+                state / "pgdata" / "PG_VERSION"
+            ).exists()  # embedded PostgreSQL, not the machine's
             services_env = (state / "run" / "services.env").read_text()
             assert "DATABASE_URL=postgresql://" in services_env
             assert f"host={state / 'pgdata'}" in services_env
@@ -96,7 +113,9 @@ def test_the_demo_runs_on_embedded_services_and_ctrl_c_stops_everything(tmp_path
             assert status == 201
             _wait(
                 lambda: "embedded@example.com" in _get(f"{base}/dev/inbox/")[1],
-                60, "the worker did not deliver the verification email to the sink", log,
+                60,
+                "the worker did not deliver the verification email to the sink",
+                log,
             )
             status, body = _get(f"{base}/api/v1/organizations/")
             assert status in (401, 403)
@@ -108,6 +127,9 @@ def test_the_demo_runs_on_embedded_services_and_ctrl_c_stops_everything(tmp_path
     assert "stopped: no process left running" in output
     leftovers = [p for p in _processes_using(state) if p.is_running()]
     redis_state = json.loads((state / "redis" / "redis.json").read_text())
-    assert not psutil.pid_exists(redis_state["pid"]) or psutil.Process(redis_state["pid"]).status() == "zombie"
+    assert (
+        not psutil.pid_exists(redis_state["pid"])
+        or psutil.Process(redis_state["pid"]).status() == "zombie"
+    )
     assert leftovers == [], [p.info["cmdline"] for p in leftovers]
     assert not (state / "run" / "services.env").exists()
