@@ -14,6 +14,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY config ./config
+COPY devstack ./devstack
 COPY accounts ./accounts
 COPY catalog ./catalog
 COPY procurement ./procurement

@@ -19,10 +19,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: install
-	$(PY) -m config.devstack demo
+	$(PY) -m devstack demo
 
 test: install lint
-	$(PY) -m config.devstack run -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m devstack run -- $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -30,16 +30,16 @@ lint: install
 	DJANGO_SECRET_KEY=lint DATABASE_URL=postgres://lint/lint REDIS_URL=redis://lint $(VENV)/bin/mypy
 
 services: install
-	$(PY) -m config.devstack services
+	$(PY) -m devstack services
 
 # make manage ARGS="createsuperuser"
 manage: install
-	$(PY) -m config.devstack run -- $(PY) manage.py $(ARGS)
+	$(PY) -m devstack run -- $(PY) manage.py $(ARGS)
 
 # Refresh the translation catalogues after changing user-visible strings.
 messages: install
-	DJANGO_DEBUG=true $(PY) -m config.devstack run -- $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests
-	DJANGO_DEBUG=true $(PY) -m config.devstack run -- $(PY) manage.py compilemessages --ignore=.venv
+	DJANGO_DEBUG=true $(PY) -m devstack run -- $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=tests
+	DJANGO_DEBUG=true $(PY) -m devstack run -- $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@
 Every value that differs between a laptop, CI and production comes from an
 environment variable. When ``DATABASE_URL`` / ``REDIS_URL`` are not set, the
 values written by a running development stack (``make demo``, ``make test``)
-in ``.duijie/run/services.env`` are used; see ``config/devstack.py``.
+in ``.duijie/run/services.env`` are used; see ``devstack/``.
 """
 
 from __future__ import annotations

