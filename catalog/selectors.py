@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .models import Region
+from django.db.models import Q
+
+from .models import Category, Region
 
 
 def _normalise(text: str) -> str:
@@ -64,3 +66,67 @@ _LEVEL_ORDER: dict[str, int] = {
     Region.Level.PREFECTURE: 1,
     Region.Level.COUNTY: 2,
 }
+
+
+class CategoryIndex:
+    """Maps free text to a taxonomy node, from names, codes and synonyms.
+
+    ``电线电缆``, ``电力线缆``, ``YJV电缆`` → the power-cable category. Built
+    from one query; build one per request or import, not per row.
+    """
+
+    def __init__(self, categories: list[Category]) -> None:
+        self.by_pk = {c.pk: c for c in categories}
+        self.exact: dict[str, Category] = {}
+        # (term, node) pairs for containment, longest term first.
+        terms: list[tuple[str, Category]] = []
+        rank: dict[str, int] = {
+            Category.Level.CATEGORY: 0,
+            Category.Level.CHAIN: 1,
+            Category.Level.INDUSTRY: 2,
+        }
+        for node in sorted(categories, key=lambda c: rank[c.level]):
+            names = [node.name_zh, node.name_en, node.code, *node.synonyms]
+            for name in names:
+                key = _fold(name)
+                if key and key not in self.exact:
+                    self.exact[key] = node
+                if key and len(key) >= 2:
+                    terms.append((key, node))
+        terms.sort(key=lambda pair: (-len(pair[0]), rank[pair[1].level]))
+        self.terms = terms
+
+    @classmethod
+    def load(cls) -> CategoryIndex:
+        return cls(list(Category.objects.all()))
+
+    def resolve(self, text: str) -> Category | None:
+        """A category given by name, code or synonym; falls back to classifying the text."""
+        key = _fold(text)
+        if not key:
+            return None
+        return self.exact.get(key) or self.classify(text)
+
+    def classify(self, *texts: str) -> Category | None:
+        """The most specific node whose name or synonym occurs in the texts (first text first)."""
+        for text in texts:
+            key = _fold(text)
+            if not key:
+                continue
+            for term, node in self.terms:
+                if term in key:
+                    return node
+        return None
+
+
+def _fold(text: str | None) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def category_subtree_codes(*, category: Category) -> list[str]:
+    """Codes of a node and everything under it (codes are dotted paths)."""
+    return list(
+        Category.objects.filter(
+            Q(code=category.code) | Q(code__startswith=f"{category.code}.")
+        ).values_list("code", flat=True)
+    )

@@ -216,6 +216,14 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(STATE_DIR / "media")))
 MEDIA_URL = "/media/"
 
+# --- Spreadsheet imports -----------------------------------------------------------
+
+# Uploads from the web and the API; `load_bundle` (an operator's own files) has its own flags.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- REST framework -----------------------------------------------------------
 
 REST_FRAMEWORK = {
