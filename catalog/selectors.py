@@ -1,13 +1,17 @@
-"""Reads of the catalogue: regions (and, later, categories)."""
+"""Reads of the catalogue: regions, categories and products."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from .models import Category, Region
+from .models import Category, Product, Region
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _normalise(text: str) -> str:
@@ -130,3 +134,16 @@ def category_subtree_codes(*, category: Category) -> list[str]:
             Q(code=category.code) | Q(code__startswith=f"{category.code}.")
         ).values_list("code", flat=True)
     )
+
+
+def product_visible_to(*, user: User) -> QuerySet[Product]:
+    """Published products are public; drafts and archived ones only to the supplier's members."""
+    from accounts.selectors import user_is_operator
+
+    qs = Product.objects.select_related(
+        "supplier", "supplier__region", "category"
+    ).prefetch_related("service_regions", "supplier__badges")
+    if user_is_operator(user=user):
+        return qs
+    mine = list(user.memberships.values_list("organization_id", flat=True))
+    return qs.filter(Q(status=Product.Status.PUBLISHED) | Q(supplier_id__in=mine))

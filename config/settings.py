@@ -252,6 +252,12 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "accounts.models.Organization.Verification",
         "MembershipRoleEnum": "accounts.models.Membership.Role",
         "OrganizationRoleEnum": "accounts.models.Role",
+        "BadgeKindEnum": "accounts.models.BadgeKind",
+        "ProcurementEventKindEnum": "procurement.models.ProcurementEvent.Kind",
+        "ProductStatusEnum": "catalog.models.Product.Status",
+        "ProcurementListStatusEnum": "procurement.models.ProcurementList.Status",
+        "ProcurementItemStatusEnum": "procurement.models.ProcurementItem.Status",
+        "OpportunityBatchStatusEnum": "procurement.models.OpportunityBatch.Status",
     },
 }
 
@@ -281,6 +287,13 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
+# Synced into django-celery-beat's tables when beat starts; operators can change them in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "close-expired-procurement-lists": {
+        "task": "procurement.tasks.close_expired_lists",
+        "schedule": 60 * 60,
+    },
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Security ----------------------------------------------------------------

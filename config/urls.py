@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from catalog import api as catalog_api
 from notifications import views as notification_views
+from procurement import api as procurement_api
 
 from . import views
 
@@ -18,6 +19,18 @@ admin.site.site_title = _("Duijie")
 router = DefaultRouter()
 router.register("organizations", accounts_api.OrganizationViewSet, basename="organization")
 router.register("regions", catalog_api.RegionViewSet, basename="region")
+router.register("categories", catalog_api.CategoryViewSet, basename="category")
+router.register("products", catalog_api.ProductViewSet, basename="product")
+router.register(
+    "procurement-lists", procurement_api.ProcurementListViewSet, basename="procurement-list"
+)
+router.register(
+    "procurement-items", procurement_api.ProcurementItemViewSet, basename="procurement-item"
+)
+router.register(
+    "opportunity-batches", procurement_api.OpportunityBatchViewSet, basename="opportunity-batch"
+)
+router.register("opportunities", procurement_api.OpportunityViewSet, basename="opportunity")
 
 api_v1 = [
     path("auth/register/", accounts_api.RegisterView.as_view(), name="register"),
