@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Q, QuerySet
 
@@ -76,29 +77,29 @@ class CategoryIndex:
     """Maps free text to a taxonomy node, from names, codes and synonyms.
 
     ``电线电缆``, ``电力线缆``, ``YJV电缆`` → the power-cable category. Built
-    from one query; build one per request or import, not per row.
+    from one query; build one per request or import, not per row. Matching is
+    one compiled regular expression shaped as a trie of every term, so a row
+    costs one C-level scan of its text, whatever the size of the taxonomy.
     """
 
+    RANK: ClassVar[dict[str, int]] = {
+        Category.Level.CATEGORY: 0,
+        Category.Level.CHAIN: 1,
+        Category.Level.INDUSTRY: 2,
+    }
+
     def __init__(self, categories: list[Category]) -> None:
-        self.by_pk = {c.pk: c for c in categories}
         self.exact: dict[str, Category] = {}
-        # (term, node) pairs for containment, longest term first.
-        terms: list[tuple[str, Category]] = []
-        rank: dict[str, int] = {
-            Category.Level.CATEGORY: 0,
-            Category.Level.CHAIN: 1,
-            Category.Level.INDUSTRY: 2,
-        }
-        for node in sorted(categories, key=lambda c: rank[c.level]):
-            names = [node.name_zh, node.name_en, node.code, *node.synonyms]
-            for name in names:
+        self.by_term: dict[str, Category] = {}
+        for node in sorted(categories, key=lambda c: (self.RANK[c.level], c.code)):
+            for name in (node.name_zh, node.name_en, node.code, *node.synonyms):
                 key = _fold(name)
                 if key and key not in self.exact:
                     self.exact[key] = node
-                if key and len(key) >= 2:
-                    terms.append((key, node))
-        terms.sort(key=lambda pair: (-len(pair[0]), rank[pair[1].level]))
-        self.terms = terms
+                if len(key) >= 2 and key not in self.by_term:
+                    self.by_term[key] = node
+        self.pattern = _trie_regex(self.by_term) if self.by_term else None
+        self._cache: dict[str, Category | None] = {}
 
     @classmethod
     def load(cls) -> CategoryIndex:
@@ -112,15 +113,50 @@ class CategoryIndex:
         return self.exact.get(key) or self.classify(text)
 
     def classify(self, *texts: str) -> Category | None:
-        """The most specific node whose name or synonym occurs in the texts (first text first)."""
+        """The best node named in the texts, the first text first.
+
+        Best: the longest term found, then the most specific level
+        (a product category before its chain before its industry).
+        """
         for text in texts:
             key = _fold(text)
-            if not key:
+            if not key or self.pattern is None:
                 continue
-            for term, node in self.terms:
-                if term in key:
-                    return node
+            if key in self._cache:
+                found = self._cache[key]
+            else:
+                terms = self.pattern.findall(key)
+                found = None
+                if terms:
+                    best = max(terms, key=lambda t: (len(t), -self.RANK[self.by_term[t].level]))
+                    found = self.by_term[best]
+                if len(self._cache) < 100_000:
+                    self._cache[key] = found
+            if found is not None:
+                return found
         return None
+
+
+def _trie_regex(terms: Iterable[str]) -> re.Pattern[str]:
+    """One regular expression matching any of the terms, longest first at each position."""
+    trie: dict[str, Any] = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = True
+
+    def build(node: dict[str, Any]) -> str:
+        branches = []
+        for char in sorted(k for k in node if k):
+            branches.append(re.escape(char) + build(node[char]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # An end of term here makes the rest optional; the longer branch is still tried first.
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie))
 
 
 def _fold(text: str | None) -> str:

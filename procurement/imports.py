@@ -371,11 +371,11 @@ def read_rows(
             column = aliases.get(key)
             if column is not None and column.key not in found:
                 scale = header_unit_scale(cell) if column.money else 1
-                found[column.key] = ColumnMapping(index, normalise_text(cell), column.key, scale)
+                found[column.key] = ColumnMapping(index, str(cell).strip(), column.key, scale)
             else:
-                unknown.append(normalise_text(cell))
+                unknown.append(str(cell).strip())
         missing = required - set(found)
-        if len(found) >= 2 and not missing:
+        if found and not missing:
             mapping = found
             file_report.header_row = number
             file_report.columns = sorted(found.values(), key=lambda m: m.index)

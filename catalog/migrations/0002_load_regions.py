@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from catalog.regions import load_regions
+    from catalog.seed import load_regions
 
     load_regions(apps.get_model("catalog", "Region"))
 

@@ -61,3 +61,41 @@ def test_the_region_table_covers_every_province_and_sichuan_down_to_counties():
 def test_a_county_prints_with_its_city():
     assert str(Region.objects.get(code="510114")) == "成都市新都区"
     assert Region.objects.get(code="510114").prefecture_code == "510100"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("电线电缆", "电力电缆"),
+        ("电力线缆", "电力电缆"),
+        ("YJV电缆", "电力电缆"),
+        ("NM.CABLE.POWER", "电力电缆"),
+        ("Power cables", "电力电缆"),
+        ("消防器材", "灭火器材"),
+        ("UPS电源", "UPS电源"),
+        ("PLC", "可编程控制器"),
+    ],
+)
+def test_the_category_resolver_maps_names_codes_and_synonyms(text, name):
+    from catalog.selectors import CategoryIndex
+
+    category = CategoryIndex.load().resolve(text)
+    assert category is not None, text
+    assert category.name_zh == name
+
+
+def test_classification_prefers_the_longest_most_specific_term():
+    from catalog.selectors import CategoryIndex
+
+    index = CategoryIndex.load()
+    assert index.classify("YJV22 8.7/15kV 3×240 交联聚乙烯绝缘电力电缆").code == "NM.CABLE.POWER"
+    assert index.classify("WDZ-BYJ 2.5平方 450/750V").code == "NM.CABLE.BUILDING_WIRE"
+    assert index.classify("", "HRB400 Φ25 螺纹钢").code == "NM.STEEL.REBAR"
+
+
+def test_the_seed_taxonomy_has_the_five_pillar_industries():
+    from catalog.models import Category
+
+    industries = set(Category.objects.filter(level="industry").values_list("name_zh", flat=True))
+    assert {"电子信息", "装备制造", "医药健康", "新型材料", "绿色食品"} <= industries
+    assert Category.objects.filter(level="category").count() > 100
