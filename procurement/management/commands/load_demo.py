@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import demo_world_load
+from procurement.demo import demo_world_load
 
 
 class Command(BaseCommand):
@@ -12,8 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = demo_world_load()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"demo world: {result.organizations} organizations, {result.users} demo logins"
-            )
-        )
+        self.stdout.write(result.report.summary())
+        self.stdout.write(self.style.SUCCESS(f"demo world loaded; {result.users} demo logins"))

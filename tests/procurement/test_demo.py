@@ -1,7 +1,9 @@
 import pytest
 
-from accounts.demo import DEMO_PASSWORD, demo_world_load
 from accounts.models import Badge, Membership, Organization, User
+from catalog.models import Product
+from procurement.demo import DEMO_PASSWORD, demo_world_load
+from procurement.models import Opportunity, ProcurementItem
 
 pytestmark = pytest.mark.django_db
 
@@ -15,23 +17,26 @@ def test_the_demo_world_loads_the_bundle_organizations_and_three_logins():
     shulan = Organization.objects.get(uscc="91510114MA6RX1QQ3J")
     assert shulan.region_id == "510114"
     assert [b.kind for b in shulan.badges.all()] == ["chengdu_industrial_fine"]
+    assert (
+        Product.objects.count(),
+        ProcurementItem.objects.count(),
+        Opportunity.objects.count(),
+    ) == (
+        251,
+        52,
+        20,
+    )
     operator = User.objects.get(email="operator@demo.duijie.cn")
     assert operator.check_password(DEMO_PASSWORD)
     assert operator.is_staff and operator.is_email_verified
 
 
 def test_loading_the_demo_twice_duplicates_nothing():
+    def counts():
+        models = (Organization, Badge, User, Membership, Product, ProcurementItem, Opportunity)
+        return [m.objects.count() for m in models]
+
     demo_world_load()
-    counts = (
-        Organization.objects.count(),
-        Badge.objects.count(),
-        User.objects.count(),
-        Membership.objects.count(),
-    )
+    before = counts()
     demo_world_load()
-    assert (
-        Organization.objects.count(),
-        Badge.objects.count(),
-        User.objects.count(),
-        Membership.objects.count(),
-    ) == counts
+    assert counts() == before
