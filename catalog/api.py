@@ -155,6 +155,8 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
 
 
 class ProductUpdateSerializer(ProductSerializer):
+    supplier = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(ProductSerializer.Meta):
         read_only_fields = [*ProductSerializer.Meta.read_only_fields, "supplier"]
 
@@ -243,6 +245,28 @@ class ProductViewSet(
             return ProductUpdateSerializer
         return ProductSerializer
 
+    @extend_schema(
+        examples=[
+            OpenApiExample(
+                "A power cable",
+                value={
+                    "supplier": 12,
+                    "ref": "S-0002",
+                    "name": "35kV铜芯交联电力电缆",
+                    "category": "电力电缆",
+                    "specs": "YJV22 26/35kV 3×50~3×400mm²",
+                    "certifications": ["CQC", "ISO14001"],
+                    "price_min": "443.00",
+                    "price_max": "570.00",
+                    "unit": "米",
+                    "monthly_capacity": "19600",
+                    "lead_time_days": 5,
+                    "service_regions": ["510100", "510600"],
+                },
+                request_only=True,
+            )
+        ]
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ProductSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -529,6 +529,8 @@ class OpportunitySerializer(serializers.ModelSerializer[Opportunity]):
 
 
 class OpportunityUpdateSerializer(OpportunitySerializer):
+    batch = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(OpportunitySerializer.Meta):
         read_only_fields = ["id", "batch"]
 
@@ -600,6 +602,15 @@ class OpportunityBatchViewSet(
             "-created_at", "pk"
         )
 
+    @extend_schema(
+        examples=[
+            OpenApiExample(
+                "A batch",
+                value={"publisher": 1, "title": "成都市2027年第一批城市机会清单", "batch_no": 1},
+                request_only=True,
+            )
+        ]
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = OpportunityBatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -646,6 +657,26 @@ class OpportunityViewSet(
             "batch_id", "pk"
         )
 
+    @extend_schema(
+        examples=[
+            OpenApiExample(
+                "A financing demand",
+                value={
+                    "batch": 1,
+                    "ref": "O-0007",
+                    "direction": "demand",
+                    "type": "financing",
+                    "type_label": "融资需求",
+                    "title": "锂电正极材料扩产项目股权融资",
+                    "industry_chain": "新能源·锂电",
+                    "region": "510600",
+                    "amount": "50000000",
+                    "deadline": "2027-06-30",
+                },
+                request_only=True,
+            )
+        ]
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = OpportunitySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

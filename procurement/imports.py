@@ -73,7 +73,8 @@ class RowError:
             where += " " + _("row %(row)d") % {"row": self.row}
         if self.column:
             where += " " + _("column “%(column)s”") % {"column": self.column}
-        suffix = f" ({_('value')}: {self.value})" if self.value else ""
+        label = _("value")
+        suffix = f" ({label}: {self.value})" if self.value else ""
         return f"{where}: {self.message}{suffix}"
 
     def as_dict(self) -> dict[str, Any]:

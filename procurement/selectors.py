@@ -36,7 +36,7 @@ def _member_org_ids(user: User) -> list[int]:
 
 
 def procurement_list_visible_to(*, user: User) -> QuerySet[ProcurementList]:
-    """Published, closed and cancelled lists are public; drafts only to the buyer's members."""
+    """Lists that were ever published are public; drafts (cancelled ones too) only to members."""
     qs = ProcurementList.objects.select_related("buyer", "buyer__region").annotate(
         total_budget=Coalesce(
             Sum("items__budget", filter=~Q(items__status=ProcurementItem.Status.CANCELLED)),
@@ -47,9 +47,7 @@ def procurement_list_visible_to(*, user: User) -> QuerySet[ProcurementList]:
     )
     if user_is_operator(user=user):
         return qs
-    return qs.filter(
-        ~Q(status=ProcurementList.Status.DRAFT) | Q(buyer_id__in=_member_org_ids(user))
-    )
+    return qs.filter(Q(published_at__isnull=False) | Q(buyer_id__in=_member_org_ids(user)))
 
 
 def procurement_item_visible_to(*, user: User) -> QuerySet[ProcurementItem]:
@@ -59,8 +57,7 @@ def procurement_item_visible_to(*, user: User) -> QuerySet[ProcurementItem]:
     if user_is_operator(user=user):
         return qs
     return qs.filter(
-        ~Q(plist__status=ProcurementList.Status.DRAFT)
-        | Q(plist__buyer_id__in=_member_org_ids(user))
+        Q(plist__published_at__isnull=False) | Q(plist__buyer_id__in=_member_org_ids(user))
     )
 
 

@@ -114,6 +114,9 @@ def procurement_list_update(*, plist: ProcurementList, by: User, **fields: Any) 
         raise ValidationError({name: _("This field cannot be set.") for name in unknown})
     if "title" in fields and not str(fields["title"]).strip():
         raise ValidationError({"title": _("The list needs a title.")})
+    deadline = fields.get("deadline")
+    if deadline is not None and deadline != plist.deadline and deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The deadline is in the past.")})
     changes = _diff(plist, fields)
     if not changes:
         return plist

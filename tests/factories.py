@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 from django.utils import timezone
 from stdnum.cn import uscc as stdnum_uscc
 
 from accounts.models import Membership, Organization, User
-from catalog.models import Region
+from catalog.models import Category, Product, Region
+from procurement.models import (
+    Opportunity,
+    OpportunityBatch,
+    ProcurementItem,
+    ProcurementList,
+)
 
 
 def make_uscc(n: int) -> str:
@@ -48,3 +56,87 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Membership.Role.ADMIN
+
+
+# --- Listings: categories, products, procurement lists and opportunity batches -----------
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """A taxonomy node; give ``code`` as a dotted path (``TST.CAB``) and its ``parent``."""
+
+    class Meta:
+        model = Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"TST{n}")
+    level = Category.Level.INDUSTRY
+    name_zh = factory.Sequence(lambda n: f"测试类别{n}")
+    name_en = factory.Sequence(lambda n: f"Test category {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    supplier = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"测试产品{n}")
+    status = Product.Status.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            status=Product.Status.PUBLISHED, published_at=factory.LazyFunction(timezone.now)
+        )
+
+
+class ProcurementListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcurementList
+
+    buyer = factory.SubFactory(OrganizationFactory, roles=["buyer"])
+    title = factory.Sequence(lambda n: f"测试采购清单{n}")
+    status = ProcurementList.Status.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            status=ProcurementList.Status.PUBLISHED,
+            published_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class ProcurementItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProcurementItem
+
+    plist = factory.SubFactory(ProcurementListFactory)
+    line_no = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"测试物资{n}")
+    quantity = Decimal("10")
+    unit = "件"
+    budget = Decimal("1000.00")
+
+
+class OpportunityBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpportunityBatch
+
+    publisher = factory.SubFactory(
+        OrganizationFactory, roles=["operator"], name=factory.Sequence(lambda n: f"测试运营方{n}")
+    )
+    title = factory.Sequence(lambda n: f"测试机会清单第{n}批")
+    status = OpportunityBatch.Status.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            status=OpportunityBatch.Status.PUBLISHED,
+            published_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    batch = factory.SubFactory(OpportunityBatchFactory)
+    direction = Opportunity.Direction.DEMAND
+    type = Opportunity.Type.OTHER
+    title = factory.Sequence(lambda n: f"测试机会{n}")

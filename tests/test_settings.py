@@ -83,22 +83,23 @@ def test_celery_is_configured_for_safe_redelivery(settings):
     assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
 
 
-def _po_entries(path: Path) -> dict[str, str]:
-    """msgid → msgstr of a .po file (no plurals or contexts in our catalogues)."""
+def _po_entries(path: Path) -> dict[str, tuple[str, str | None]]:
+    """msgid → (msgstr, msgid_plural) of a .po file (zh_Hans has one plural form)."""
     import ast
 
-    entries: dict[str, str] = {}
+    entries: dict[str, tuple[str, str | None]] = {}
     key = None
     current: dict[str, str] = {}
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith(("msgid ", "msgstr ")):
+        if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
             key, _, literal = line.partition(" ")
+            key = key.removesuffix("[0]")
             current[key] = ast.literal_eval(literal)
         elif line.startswith('"') and key:
             current[key] += ast.literal_eval(line)
         elif not line.strip():
             if current.get("msgid"):
-                entries[current["msgid"]] = current.get("msgstr", "")
+                entries[current["msgid"]] = (current.get("msgstr", ""), current.get("msgid_plural"))
             current, key = {}, None
     return entries
 
@@ -110,8 +111,12 @@ def test_the_chinese_catalogue_is_complete_and_its_compiled_file_is_current():
     assert "#, fuzzy" not in (folder / "django.po").read_text(encoding="utf-8")
     entries = _po_entries(folder / "django.po")
     assert len(entries) > 100
-    assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
+    assert [msgid for msgid, (msgstr, _plural) in entries.items() if not msgstr] == []
     with (folder / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr in entries.items() if compiled.gettext(msgid) != msgstr]
+    stale = [
+        msgid
+        for msgid, (msgstr, plural) in entries.items()
+        if (compiled.ngettext(msgid, plural, 1) if plural else compiled.gettext(msgid)) != msgstr
+    ]
     assert stale == [], "run `make messages` to recompile django.mo"

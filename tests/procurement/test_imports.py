@@ -98,7 +98,7 @@ def test_bundle_values_are_parsed_as_the_contract_says():
 def test_the_command_loads_a_bundle_and_reports(capsys):
     call_command("load_bundle", str(DEV_BUNDLE), "--no-progress")
     out = capsys.readouterr().out
-    assert "products.csv: 251 rows, 251 valid; 251 created" in out
+    assert "products.csv：共 251 行，有效 251 行；新建 251 条" in out
 
 
 def test_a_bundle_as_one_xlsx_with_sheets(tmp_path):
@@ -390,3 +390,23 @@ def test_a_buyers_sheet_with_bad_lines_is_refused_whole(tmp_path):
     assert plist is None
     assert [(e.row, e.column) for e in report.errors] == [(2, "数量"), (3, "交货时间")]
     assert not ProcurementList.objects.exists()
+
+
+def test_formulas_are_read_as_their_values_never_as_formulas(tmp_path):
+    from openpyxl import load_workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["编号", "产品名称", "规格型号", "最低价"])
+    sheet.append(["F1", "电力电缆", '=HYPERLINK("http://evil.example","点击")', "=1+1"])
+    path = tmp_path / "formulas.xlsx"
+    workbook.save(path)
+    assert load_workbook(path)["Sheet"]["C2"].value.startswith("=")  # a real formula cell
+    org = OrganizationFactory(roles=["supplier"])
+    with path.open("rb") as handle:
+        report = products_import(handle, filename=path.name, supplier=org, by=None)
+    assert report.ok, [str(e) for e in report.errors]
+    product = Product.objects.get(supplier=org, ref="F1")
+    # No cached value was saved by the writer: the formula text is never taken as data.
+    assert product.specs == ""
+    assert product.price_min is None
