@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Region
+from config.api import UserLanguageMixin
 
 from . import selectors, services
 from .models import Badge, BadgeKind, Invitation, Membership, Organization, Role, User
@@ -155,7 +156,7 @@ class TokenSerializer(serializers.Serializer[Any]):
 # --- Views ---------------------------------------------------------------------------
 
 
-class RegisterView(APIView):
+class RegisterView(UserLanguageMixin, APIView):
     permission_classes = [permissions.AllowAny]
     throttle_scope = "register"
 
@@ -182,7 +183,7 @@ class RegisterView(APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class VerifyEmailView(APIView):
+class VerifyEmailView(UserLanguageMixin, APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=TokenSerializer, responses={200: UserSerializer})
@@ -193,7 +194,7 @@ class VerifyEmailView(APIView):
         return Response(UserSerializer(user).data)
 
 
-class ObtainTokenView(APIView):
+class ObtainTokenView(UserLanguageMixin, APIView):
     """Exchange email and password for an API token (``Authorization: Token …``)."""
 
     permission_classes = [permissions.AllowAny]
@@ -222,7 +223,7 @@ class ObtainTokenView(APIView):
         return Response({"token": token.key})
 
 
-class MeView(generics.RetrieveUpdateAPIView[User]):
+class MeView(UserLanguageMixin, generics.RetrieveUpdateAPIView[User]):
     serializer_class = UserSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -264,6 +265,7 @@ class OrganizationFilter(filters.FilterSet):
 
 
 class OrganizationViewSet(
+    UserLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -384,7 +386,7 @@ def _paginated(
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
-class InvitationAcceptView(APIView):
+class InvitationAcceptView(UserLanguageMixin, APIView):
     @extend_schema(request=TokenSerializer, responses={200: MembershipSerializer})
     def post(self, request: Request) -> Response:
         serializer = TokenSerializer(data=request.data)

@@ -17,7 +17,13 @@ from rest_framework.response import Response
 
 from accounts.models import BadgeKind, Organization
 from accounts.selectors import user_from_request
-from config.api import category_filter, export_format, region_prefix, report_response
+from config.api import (
+    UserLanguageMixin,
+    category_filter,
+    export_format,
+    region_prefix,
+    report_response,
+)
 from procurement.exports import export_response
 from procurement.selectors import keyword_filter
 
@@ -43,7 +49,7 @@ class RegionFilter(filters.FilterSet):
         fields = ["level"]
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet[Region]):
+class RegionViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet[Region]):
     """GB/T 2260 regions: every province, and Sichuan down to districts and counties."""
 
     serializer_class = RegionSerializer
@@ -77,7 +83,7 @@ class CategoryFilter(filters.FilterSet):
         )
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
+class CategoryViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet[Category]):
     """The taxonomy: pillar industry → industry chain → product category."""
 
     serializer_class = CategorySerializer
@@ -219,6 +225,7 @@ class ProductUploadSerializer(UploadSerializer):
 
 
 class ProductViewSet(
+    UserLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -50,3 +50,20 @@ def region_prefix(code: str) -> str:
 
 def report_response(report: Any, *, status: int, **extra: Any) -> Response:
     return Response({"report": report.as_dict(), **extra}, status=status)
+
+
+class UserLanguageMixin:
+    """Answer in the signed-in user's language unless the request names one.
+
+    Token-authenticated requests are authenticated in the view, after the
+    locale middleware has run, so the user's preference is applied here.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        from django.utils import translation
+
+        language = getattr(request.user, "language", None)
+        if language and "HTTP_ACCEPT_LANGUAGE" not in request.META:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language

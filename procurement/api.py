@@ -20,7 +20,13 @@ from accounts.selectors import user_from_request
 from catalog.api import CategoryField
 from catalog.models import Region
 from catalog.services import ensure_member
-from config.api import category_filter, export_format, region_prefix, report_response
+from config.api import (
+    UserLanguageMixin,
+    category_filter,
+    export_format,
+    region_prefix,
+    report_response,
+)
 
 from . import services
 from .exports import export_response
@@ -244,6 +250,7 @@ class ProcurementItemFilter(filters.FilterSet):
 
 
 class ProcurementListViewSet(
+    UserLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -458,6 +465,7 @@ class ProcurementListViewSet(
 
 
 class ProcurementItemViewSet(
+    UserLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -585,6 +593,7 @@ class OpportunityFilter(filters.FilterSet):
 
 
 class OpportunityBatchViewSet(
+    UserLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -631,6 +640,7 @@ class OpportunityBatchViewSet(
 
 
 class OpportunityViewSet(
+    UserLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

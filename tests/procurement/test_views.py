@@ -123,3 +123,32 @@ def test_a_renamed_text_file_gets_a_clear_message_on_the_page(client):
     assert response.status_code == 400
     assert ".xlsx" in response.content.decode()
     assert not Product.objects.exists()
+
+
+def test_an_english_speaking_user_gets_the_api_report_in_english():
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    org = OrganizationFactory(roles=["buyer"])
+    user = MembershipFactory(organization=org).user
+    user.language = "en"
+    user.save()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    bad = "序号,物资名称,数量\n1,电缆,-5\n".encode()
+    response = api.post(
+        "/api/v1/procurement-lists/upload/",
+        {"buyer": org.pk, "title": "t", "file": SimpleUploadedFile("x.csv", bad)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["report"]["errors"][0]["message"] == "must be greater than 0"
+    # Without a preference the platform speaks Chinese.
+    user.language = "zh-hans"
+    user.save()
+    response = api.post(
+        "/api/v1/procurement-lists/upload/",
+        {"buyer": org.pk, "title": "t", "file": SimpleUploadedFile("x.csv", bad)},
+        format="multipart",
+    )
+    assert response.json()["report"]["errors"][0]["message"] == "必须大于 0"
