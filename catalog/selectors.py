@@ -96,10 +96,14 @@ class CategoryIndex:
                 key = _fold(name)
                 if key and key not in self.exact:
                     self.exact[key] = node
+            # Codes and English names are matched whole, never inside other text
+            # ("GF" must not be found in "6-GFM-100").
+            for name in (node.name_zh, *node.synonyms):
+                key = _fold(name)
                 if len(key) >= 2 and key not in self.by_term:
                     self.by_term[key] = node
         self.pattern = _trie_regex(self.by_term) if self.by_term else None
-        self._cache: dict[str, Category | None] = {}
+        self._cache: dict[str, tuple[Category | None, int]] = {}
 
     @classmethod
     def load(cls) -> CategoryIndex:
@@ -113,28 +117,67 @@ class CategoryIndex:
         return self.exact.get(key) or self.classify(text)
 
     def classify(self, *texts: str) -> Category | None:
-        """The best node named in the texts, the first text first.
+        """The best node named anywhere in the texts.
 
-        Best: the longest term found, then the most specific level
-        (a product category before its chain before its industry).
+        Best: the most specific level (a product category before its chain before
+        its industry), then the earliest text (a line's name before its specs),
+        then the longest term. ``自动化设备（一）`` with specs naming ``示教器`` is
+        an industrial robot, not the automation chain.
         """
+        best: tuple[int, int, int] | None = None
+        found: Category | None = None
+        for position, text in enumerate(texts):
+            node, length = self._best_in(text)
+            if node is None:
+                continue
+            key = (self.RANK[node.level], position, -length)
+            if best is None or key < best:
+                best, found = key, node
+        return found
+
+    def categories_in(self, *texts: str) -> list[Category]:
+        """Every product category named in the texts (a need may ask for several things)."""
+        found: dict[int, Category] = {}
         for text in texts:
             key = _fold(text)
             if not key or self.pattern is None:
                 continue
-            if key in self._cache:
-                found = self._cache[key]
-            else:
-                terms = self.pattern.findall(key)
-                found = None
-                if terms:
-                    best = max(terms, key=lambda t: (len(t), -self.RANK[self.by_term[t].level]))
-                    found = self.by_term[best]
-                if len(self._cache) < 100_000:
-                    self._cache[key] = found
-            if found is not None:
-                return found
-        return None
+            for m in self.pattern.finditer(key):
+                if _ascii_inside_word(key, m.start(), m.end()):
+                    continue
+                node = self.by_term[m.group(0)]
+                if node.level == Category.Level.CATEGORY:
+                    found.setdefault(node.pk, node)
+        return list(found.values())
+
+    def _best_in(self, text: str) -> tuple[Category | None, int]:
+        key = _fold(text)
+        if not key or self.pattern is None:
+            return None, 0
+        if key in self._cache:
+            return self._cache[key]
+        terms = [
+            m.group(0)
+            for m in self.pattern.finditer(key)
+            if not _ascii_inside_word(key, m.start(), m.end())
+        ]
+        result: tuple[Category | None, int] = (None, 0)
+        if terms:
+            term = min(terms, key=lambda t: (self.RANK[self.by_term[t].level], -len(t)))
+            result = (self.by_term[term], len(term))
+        if len(self._cache) < 100_000:
+            self._cache[key] = result
+        return result
+
+
+def _ascii_inside_word(text: str, start: int, end: int) -> bool:
+    """An ASCII term inside a longer run of letters or digits ("BV" in "ABVX")."""
+    term = text[start:end]
+    if not term.isascii():
+        return False
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return (before.isascii() and before.isalnum()) or (after.isascii() and after.isalpha())
 
 
 def _trie_regex(terms: Iterable[str]) -> re.Pattern[str]:

@@ -15,6 +15,13 @@ from accounts.selectors import membership_get
 
 from .models import Product, Region
 
+
+def _rematch(product: Product) -> None:
+    from matching.queue import queue_matching
+
+    queue_matching(kind="product", ids=[product.pk])
+
+
 PRODUCT_FIELDS = (
     "ref",
     "name",
@@ -109,6 +116,8 @@ def product_update(
         product.save()
         if service_regions is not None:
             product.service_regions.set(list(service_regions))
+        if product.status == Product.Status.PUBLISHED:
+            _rematch(product)
     return product
 
 
@@ -116,15 +125,19 @@ def product_publish(*, product: Product, by: User) -> Product:
     ensure_member(user=by, organization=product.supplier)
     ensure_can_publish(organization=product.supplier)
     if product.status != Product.Status.PUBLISHED:
-        product.status = Product.Status.PUBLISHED
-        product.published_at = timezone.now()
-        product.save(update_fields=["status", "published_at", "updated_at"])
+        with transaction.atomic():
+            product.status = Product.Status.PUBLISHED
+            product.published_at = timezone.now()
+            product.save(update_fields=["status", "published_at", "updated_at"])
+            _rematch(product)
     return product
 
 
 def product_archive(*, product: Product, by: User) -> Product:
     ensure_member(user=by, organization=product.supplier)
     if product.status != Product.Status.ARCHIVED:
-        product.status = Product.Status.ARCHIVED
-        product.save(update_fields=["status", "updated_at"])
+        with transaction.atomic():
+            product.status = Product.Status.ARCHIVED
+            product.save(update_fields=["status", "updated_at"])
+            _rematch(product)  # an archived offer retires its matches
     return product

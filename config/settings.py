@@ -224,6 +224,30 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# --- Matching ------------------------------------------------------------------------
+
+MATCHING = {
+    # Shares of the score; they add up to 1. The badge boost is the programme's preference
+    # for local certified products: keep it small.
+    "WEIGHTS": {
+        "kind": env.float("MATCHING_WEIGHT_KIND", default=0.15),
+        "category": env.float("MATCHING_WEIGHT_CATEGORY", default=0.20),
+        "text": env.float("MATCHING_WEIGHT_TEXT", default=0.35),
+        "specs": env.float("MATCHING_WEIGHT_SPECS", default=0.12),
+        "region": env.float("MATCHING_WEIGHT_REGION", default=0.08),
+        "fit": env.float("MATCHING_WEIGHT_FIT", default=0.05),
+        "badge": env.float("MATCHING_WEIGHT_BADGE", default=0.05),
+    },
+    "MIN_SCORE": env.float("MATCHING_MIN_SCORE", default=0.08),
+    "TOP_K": env.int("MATCHING_TOP_K", default=20),
+    "NOTIFY_THRESHOLD": env.float("MATCHING_NOTIFY_THRESHOLD", default=0.4),
+    "NOTIFY_MARGIN": env.float("MATCHING_NOTIFY_MARGIN", default=0.1),
+    "NOTIFY_TEXT_SHARE": env.float("MATCHING_NOTIFY_TEXT_SHARE", default=0.5),
+    "CANDIDATE_TERMS": 12,
+    "CANDIDATE_LIMIT": env.int("MATCHING_CANDIDATE_LIMIT", default=1500),
+    "CHUNK": 100,
+}
+
 # --- REST framework -----------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -1156,6 +1156,25 @@ def _bundle_sources(path: Path, report: ImportReport) -> list[Source]:
     return sources
 
 
+def _queue_matching_since(started: datetime.datetime) -> None:
+    """Match the published rows this import created or changed, once it commits.
+
+    Unchanged rows are not written, so their ``updated_at`` is older than the import.
+    """
+    from matching.queue import queue_matching
+
+    products = Product.objects.filter(updated_at__gte=started, status=Product.Status.PUBLISHED)
+    queue_matching(kind="product", ids=products.values_list("pk", flat=True))
+    items = ProcurementItem.objects.filter(
+        updated_at__gte=started, plist__status=ProcurementList.Status.PUBLISHED
+    )
+    queue_matching(kind="procurement_item", ids=items.values_list("pk", flat=True))
+    opportunities = Opportunity.objects.filter(
+        updated_at__gte=started, batch__status=OpportunityBatch.Status.PUBLISHED
+    )
+    queue_matching(kind="opportunity", ids=opportunities.values_list("pk", flat=True))
+
+
 def bundle_load(
     path: Path,
     *,
@@ -1169,6 +1188,7 @@ def bundle_load(
     sources = _bundle_sources(path, report)
     if report.errors:
         return report
+    started = timezone.now()
     try:
         with transaction.atomic():
             context = Context()
@@ -1177,6 +1197,7 @@ def bundle_load(
             if report.errors and not skip_invalid:
                 raise ImportAborted
             report.written = True
+            _queue_matching_since(started)
     except ImportAborted:
         for fr in report.files:
             fr.created = fr.updated = fr.unchanged = 0
@@ -1254,6 +1275,7 @@ def products_import(
     except SpreadsheetError as exc:
         report.error(filename, None, None, str(exc))
         return report
+    started = timezone.now()
     try:
         with transaction.atomic():
             rows = read_rows(
@@ -1263,6 +1285,7 @@ def products_import(
             if report.errors and not skip_invalid:
                 raise ImportAborted
             report.written = True
+            _queue_matching_since(started)
     except ImportAborted:
         fr.created = fr.updated = fr.unchanged = 0
     finally:

@@ -52,6 +52,22 @@ def _event(
     )
 
 
+def _rematch_items(ids: list[int]) -> None:
+    from matching.queue import queue_matching
+
+    queue_matching(kind="procurement_item", ids=ids)
+
+
+def _rematch_opportunities(ids: list[int]) -> None:
+    from matching.queue import queue_matching
+
+    queue_matching(kind="opportunity", ids=ids)
+
+
+def _item_ids(plist: ProcurementList) -> list[int]:
+    return list(plist.items.values_list("pk", flat=True))
+
+
 def _diff(obj: Any, fields: dict[str, Any]) -> dict[str, list[str]]:
     """What an edit changes, as [old, new] strings: the audit trail's record."""
     changes = {}
@@ -126,6 +142,7 @@ def procurement_list_update(*, plist: ProcurementList, by: User, **fields: Any) 
         plist.save()
         if plist.status == ProcurementList.Status.PUBLISHED:
             _event(plist, ProcurementEvent.Kind.EDITED, by, changes=changes)
+            _rematch_items(_item_ids(plist))
     return plist
 
 
@@ -149,6 +166,7 @@ def procurement_list_publish(*, plist: ProcurementList, by: User) -> Procurement
         plist.published_at = timezone.now()
         plist.save(update_fields=["status", "published_at", "updated_at"])
         _event(plist, ProcurementEvent.Kind.PUBLISHED, by)
+        _rematch_items(_item_ids(plist))  # a 500-line list is a handful of tasks
     return plist
 
 
@@ -163,6 +181,7 @@ def _finish(plist: ProcurementList, by: User | None, status: str, kind: str) -> 
         plist.closed_at = timezone.now()
         plist.save(update_fields=["status", "closed_at", "updated_at"])
         _event(plist, kind, by)
+        _rematch_items(_item_ids(plist))  # closed or cancelled lines retire their matches
     return plist
 
 
@@ -226,6 +245,7 @@ def procurement_item_add(*, plist: ProcurementList, by: User, **fields: Any) -> 
         item = ProcurementItem.objects.create(plist=plist, **fields)
         if plist.status == ProcurementList.Status.PUBLISHED:
             _event(plist, ProcurementEvent.Kind.ITEM_ADDED, by, item=item)
+            _rematch_items([item.pk])
     return item
 
 
@@ -249,6 +269,7 @@ def procurement_item_update(*, item: ProcurementItem, by: User, **fields: Any) -
         item.save()
         if plist.status == ProcurementList.Status.PUBLISHED:
             _event(plist, ProcurementEvent.Kind.ITEM_EDITED, by, item=item, changes=changes)
+            _rematch_items([item.pk])
     return item
 
 
@@ -261,6 +282,7 @@ def procurement_item_cancel(*, item: ProcurementItem, by: User) -> ProcurementIt
         item.status = ProcurementItem.Status.CANCELLED
         item.save(update_fields=["status", "updated_at"])
         _event(item.plist, ProcurementEvent.Kind.ITEM_CANCELLED, by, item=item)
+        _rematch_items([item.pk])
     return item
 
 
@@ -293,9 +315,11 @@ def opportunity_batch_publish(*, batch: OpportunityBatch, by: User) -> Opportuni
         raise ValidationError(_("Only a draft batch can be published."), code="invalid_transition")
     if not batch.opportunities.exists():
         raise ValidationError(_("A batch needs at least one opportunity."), code="empty")
-    batch.status = OpportunityBatch.Status.PUBLISHED
-    batch.published_at = timezone.now()
-    batch.save(update_fields=["status", "published_at", "updated_at"])
+    with transaction.atomic():
+        batch.status = OpportunityBatch.Status.PUBLISHED
+        batch.published_at = timezone.now()
+        batch.save(update_fields=["status", "published_at", "updated_at"])
+        _rematch_opportunities(list(batch.opportunities.values_list("pk", flat=True)))
     return batch
 
 
@@ -331,7 +355,11 @@ def opportunity_create(*, batch: OpportunityBatch, by: User, **fields: Any) -> O
         )
     if not fields.get("ref"):
         fields.pop("ref", None)
-    return Opportunity.objects.create(batch=batch, **fields)
+    with transaction.atomic():
+        opportunity = Opportunity.objects.create(batch=batch, **fields)
+        if batch.status == OpportunityBatch.Status.PUBLISHED:
+            _rematch_opportunities([opportunity.pk])
+    return opportunity
 
 
 def opportunity_update(*, opportunity: Opportunity, by: User, **fields: Any) -> Opportunity:
@@ -341,7 +369,10 @@ def opportunity_update(*, opportunity: Opportunity, by: User, **fields: Any) -> 
         raise ValidationError({name: _("This field cannot be set.") for name in unknown})
     if fields.get("amount") is not None and fields["amount"] < 0:
         raise ValidationError({"amount": _("The amount must not be negative.")})
-    for name, value in fields.items():
-        setattr(opportunity, name, value)
-    opportunity.save()
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(opportunity, name, value)
+        opportunity.save()
+        if opportunity.batch.status == OpportunityBatch.Status.PUBLISHED:
+            _rematch_opportunities([opportunity.pk])
     return opportunity

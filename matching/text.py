@@ -1,0 +1,136 @@
+"""Chinese-aware tokens for matching: jieba with an industry dictionary and a synonym table.
+
+Both the dictionary (every category name and synonym of the taxonomy) and the
+synonym table (``matching/data/synonyms.csv``) are data: extend them there.
+Text is folded first (full-width → half-width, lower case), so ``ＹＪＶ`` and
+``yjv`` are one token, and each synonym is replaced by its canonical form, so
+``YJV`` and ``交联聚乙烯绝缘电力电缆`` meet.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+CATEGORIES_CSV = Path(__file__).resolve().parent.parent / "catalog" / "data" / "categories.csv"
+
+_KEEP = re.compile(r"[a-z0-9\u4e00-\u9fff]")
+_ONLY_DIGITS = re.compile(r"^[\d.]+$")
+STOPWORDS = frozenset(
+    line.strip()
+    for line in (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+
+
+def fold(text: str | None) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, str]:
+    """variant → canonical, folded. The canonical form maps to itself."""
+    table: dict[str, str] = {}
+    with (DATA / "synonyms.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            canonical = fold(row["canonical"]).replace(" ", "")
+            table[canonical] = canonical
+            for variant in row["variants"].split(";"):
+                variant = fold(variant).replace(" ", "")
+                if variant:
+                    table.setdefault(variant, canonical)
+    return table
+
+
+def _dictionary_words() -> set[str]:
+    words = set(synonyms())
+    with CATEGORIES_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for word in [row["name_zh"], *row["synonyms"].split(";")]:
+                word = fold(word).replace(" ", "")
+                if len(word) >= 2:
+                    words.add(word)
+    return words
+
+
+_lock = threading.Lock()
+_tokenizer: Any = None
+
+
+def tokenizer() -> Any:
+    """One jieba tokenizer per process, with the industry dictionary loaded (about a second)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                instance = jieba.Tokenizer()
+                instance.initialize()
+                for word in _dictionary_words():
+                    # A high frequency keeps multi-character industry terms whole.
+                    instance.add_word(word, freq=200_000)
+                _tokenizer = instance
+    return _tokenizer
+
+
+# "17寸", "200ah", "5.5kw", "dn65": a number with its unit says more than either alone.
+_QUANTITY = re.compile(
+    r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(寸|mm²|mm2|mm|kv|kva|kw|kwh|ah|mpa|kg|吨|米|路|口|芯|位|w|v)(?![a-z])"
+)
+_DN = re.compile(r"dn\s*(\d+)")
+# Model codes such as "6-gfm-100", "scb18", "kyn28-12", "yjv22": letters and digits together.
+_CODE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9-]*[a-z])(?=[a-z0-9-]*\d)[a-z0-9]+(?:-[a-z0-9]+)*")
+
+_UNIT_ONLY = re.compile(r"\d+[a-z]{1,3}|dn\d+")
+
+
+_BRACKETS = re.compile(r"[(（\[【].*?[)）\]】]")
+
+
+def head_noun(name: str | None) -> str:
+    """What a product is, from its name: Chinese names end with it.
+
+    ``400万像素网络枪型摄像机`` → ``摄像机``; ``16路网络硬盘录像机`` → ``录像机``;
+    ``储能双向变流器`` → ``变流器``. Synonyms are normalised like every token.
+    """
+    value = _BRACKETS.sub("", fold(name))
+    words = [w for w in tokenizer().lcut(value) if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w)]
+    if not words:
+        return ""
+    head = words[-1]
+    return synonyms().get(head, head)
+
+
+def tokens(text: str | None) -> list[str]:
+    """Folded, segmented, synonym-normalised tokens; stop words and punctuation dropped.
+
+    Quantities with units (``17寸``) and model codes (``6-gfm-100``) are added whole.
+    """
+    value = fold(text)
+    if not value.strip():
+        return []
+    table = synonyms()
+    out: list[str] = [f"{float(n):g}{unit}" for n, unit in _QUANTITY.findall(value)]
+    out += [f"dn{n}" for n in _DN.findall(value)]
+    out += [
+        table.get(code, code)
+        for code in _CODE.findall(value)
+        if len(code) >= 3 and not _UNIT_ONLY.fullmatch(code)
+    ]
+    for raw in tokenizer().lcut_for_search(value):
+        token = raw.strip()
+        if not token or not _KEEP.search(token) or token in STOPWORDS:
+            continue
+        if _ONLY_DIGITS.match(token):
+            continue  # bare numbers belong to the spec parser, not to text relevance
+        out.append(table.get(token, token))
+    return out
