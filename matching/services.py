@@ -90,10 +90,16 @@ def candidate_offers(need: Document, stats: Stats, limit: int) -> list[Document]
         condition |= Q(categories__contains=[need.categories[0]])
     if not condition:
         return []
-    qs = Document.objects.filter(condition, side=Document.Side.OFFER, active=True)
+    qs = Document.objects.filter(side=Document.Side.OFFER, active=True)
     if need.certifications:
         qs = qs.filter(certifications__contains=need.certifications)  # the hard filter, in SQL
-    return list(qs[:limit])
+    found = list(qs.filter(condition)[:limit])
+    if len(found) < int(_settings()["CANDIDATE_FLOOR"]) and len(need.categories) > 1:
+        # Few candidates by wording: widen to the need's industry chain.
+        seen = {d.pk for d in found}
+        wider = qs.filter(categories__contains=[need.categories[1]]).exclude(pk__in=seen)
+        found += list(wider[: limit - len(found)])
+    return found
 
 
 def candidate_needs(offer: Document, stats: Stats, limit: int) -> list[Document]:
