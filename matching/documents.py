@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Organization
@@ -245,6 +247,22 @@ def _opportunities(ids: Iterable[int]) -> QuerySet[Opportunity]:
     )
 
 
+def _apply_term_delta(delta: Counter[tuple[str, str]]) -> None:
+    """Add the change in document frequencies; sorted, so concurrent workers lock in one order."""
+    changes = sorted((side, term, n) for (side, term), n in delta.items() if n)
+    if not changes:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(changes), 1000):
+            chunk = changes[start : start + 1000]
+            cursor.execute(
+                "INSERT INTO matching_term (side, term, df) SELECT * FROM unnest(%s::varchar[],"
+                " %s::varchar[], %s::int[])"
+                " ON CONFLICT (side, term) DO UPDATE SET df = matching_term.df + EXCLUDED.df",
+                [[c[0] for c in chunk], [c[1] for c in chunk], [c[2] for c in chunk]],
+            )
+
+
 def documents_index(*, kind: str, ids: list[int], builder: Builder | None = None) -> list[Document]:
     """Insert or update the documents of these objects; objects that are gone are removed."""
     builder = builder or Builder()
@@ -255,9 +273,24 @@ def documents_index(*, kind: str, ids: list[int], builder: Builder | None = None
     else:
         rows = [builder.opportunity(o) for o in _opportunities(ids)]
     found = {row["object_id"] for row in rows}
+    keys = [f"{kind}:{pk}" for pk in ids]
+    old = {
+        key: (side, active, tokens)
+        for key, side, active, tokens in Document.objects.filter(key__in=keys).values_list(
+            "key", "side", "active", "tokens"
+        )
+    }
+    delta: Counter[tuple[str, str]] = Counter()
+    for side, active, old_tokens in old.values():
+        if active:
+            delta.subtract((side, t) for t in set(old_tokens))
+    for row in rows:
+        if row["active"]:
+            delta.update((row["side"], t) for t in set(row["tokens"]))
     gone = [f"{kind}:{pk}" for pk in ids if pk not in found]
     if gone:
         Document.objects.filter(key__in=gone).delete()
+    _apply_term_delta(delta)
     documents = [Document(**row) for row in rows]
     if documents:
         Document.objects.bulk_create(

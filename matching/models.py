@@ -55,6 +55,25 @@ class Document(models.Model):
         return self.key
 
 
+class Term(models.Model):
+    """Document frequency of a token on one side of the index, kept up to date as documents change.
+
+    BM25 needs corpus statistics; counting them per query would scan every document.
+    """
+
+    side = models.CharField(max_length=5, choices=Document.Side.choices)
+    term = models.CharField(max_length=64)
+    df = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["side", "term"], name="term_unique_per_side")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side}:{self.term}={self.df}"
+
+
 class Match(models.Model):
     """One need matched with one offer, its score and its reasons. One per pair."""
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 
+T = TypeVar("T")
 
-def chunks(ids: list[int], size: int | None = None) -> Iterable[list[int]]:
+
+def chunks(items: Sequence[T], size: int | None = None) -> Iterable[list[T]]:
     size = size or int(settings.MATCHING["CHUNK"])
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 def queue_matching(*, kind: str, ids: Iterable[int]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from accounts.models import BADGE_CHINESE_NAMES, Badge
 from catalog.models import Region
 
 from .documents import Builder, documents_index
-from .models import Document, Match
+from .models import Document, Match, Term
 from .scoring import Scored, Stats, bm25, score_pair, weights
 
 
@@ -38,21 +38,9 @@ def side_stats(side: str, terms: Iterable[str]) -> Stats:
     agg = Document.objects.filter(side=side, active=True).aggregate(
         n=Count("id"), avg=Avg("length")
     )
-    terms = sorted(set(terms))
-    df: dict[str, int] = {}
-    if terms:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT term, count(*) FROM (
-                    SELECT unnest(d.tokens) AS term
-                    FROM matching_document d
-                    WHERE d.side = %s AND d.active AND d.tokens && %s::varchar[]
-                ) t WHERE term = ANY(%s::varchar[]) GROUP BY term
-                """,
-                [side, terms, terms],
-            )
-            df = dict(cursor.fetchall())
+    df = dict(
+        Term.objects.filter(side=side, term__in=set(terms), df__gt=0).values_list("term", "df")
+    )
     return Stats(n=agg["n"] or 0, avgdl=float(agg["avg"] or 1.0), df=df)
 
 
