@@ -293,6 +293,8 @@ def demo(web_port: int, smtp_port: int) -> int:
         try:
             children.run(python, "manage.py", "migrate", "--no-input")
             children.run(python, "manage.py", "load_demo")
+            # Queued now, run by the worker as soon as it starts.
+            children.run(python, "manage.py", "match_all", "--no-wait")
             children.start(
                 "worker",
                 python,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Min, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import BADGE_CHINESE_NAMES, Badge
@@ -81,7 +82,15 @@ def candidate_offers(need: Document, stats: Stats, limit: int) -> list[Document]
     qs = Document.objects.filter(side=Document.Side.OFFER, active=True)
     if need.certifications:
         qs = qs.filter(certifications__contains=need.certifications)  # the hard filter, in SQL
-    found = list(qs.filter(condition)[:limit])
+    # The bounded set: offers sharing the most of the need's terms (and its category) first.
+    overlap = RawSQL(
+        "(SELECT count(DISTINCT t) FROM unnest(matching_document.tokens) t WHERE t ="
+        " ANY(%s::varchar[]))"
+        " + CASE WHEN matching_document.categories @> %s::varchar[] THEN 3 ELSE 0 END",
+        [sorted(set(need.tokens)), need.categories[:1]],
+    )
+    ordered = qs.filter(condition).annotate(overlap=overlap).order_by("-overlap", "pk")
+    found: list[Document] = list(ordered[:limit])
     if len(found) < int(_settings()["CANDIDATE_FLOOR"]) and len(need.categories) > 1:
         # Few candidates by wording: widen to the need's industry chain.
         seen = {d.pk for d in found}
@@ -242,13 +251,51 @@ def match_offer_documents(offers: list[Document]) -> int:
         return 0
     config = _settings()
     need_stats = side_stats(Document.Side.NEED, {t for o in active for t in o.tokens})
-    touched: dict[str, Document] = {}
+    candidates: dict[str, Document] = {}
     for offer in active:
         for need in candidate_needs(offer, need_stats, int(config["CANDIDATE_LIMIT"])):
-            touched[need.key] = need
+            candidates[need.key] = need
+    if not candidates:
+        return 0
+    # Re-rank only the needs this offer could enter: those with room in their top K, or whose
+    # K-th score is below an upper bound of this pair's score (text scored as if it were the
+    # need's best candidate).
+    kept = dict(
+        Match.objects.filter(need_key__in=list(candidates), status=Match.Status.ACTIVE)
+        .values("need_key")
+        .annotate(n=Count("id"), floor=Min("score"))
+        .values_list("need_key", "floor")
+    )
+    full = set(
+        Match.objects.filter(need_key__in=list(candidates), status=Match.Status.ACTIVE)
+        .values("need_key")
+        .annotate(n=Count("id"))
+        .filter(n__gte=int(config["TOP_K"]))
+        .values_list("need_key", flat=True)
+    )
+    offer_stats = side_stats(
+        Document.Side.OFFER, {t for n in candidates.values() for t in n.tokens}
+    )
+    look = lookups(o.organization_id for o in active if o.organization_id)
+    touched = []
+    for need in candidates.values():
+        if need.key in full:
+            bound = max(
+                score_pair(
+                    need,
+                    offer,
+                    offer_stats,
+                    badges=look.badges,
+                    region_names=look.region_names,
+                    today=look.today,
+                ).score
+                for offer in active
+            )
+            if bound <= kept.get(need.key, 0.0):
+                continue
+        touched.append(need)
     if touched:
-        # Each touched need is re-ranked against all offers: exact, and still a handful of queries.
-        match_need_documents(list(touched.values()))
+        match_need_documents(touched)
     return len(touched)
 
 
