@@ -45,6 +45,9 @@ _CAPACITY = re.compile(_NUM + r"(?:\s*[~～\-—至]\s*" + _NUM + r")?\s*(kva|kw
 _IP = re.compile(r"\bip\s*(\d{2})\b")
 
 
+_UNIT_LABELS = {"kva": "kVA", "kw": "kW", "kwh": "kWh", "mwh": "MWh", "ah": "Ah", "w": "W"}
+
+
 def _span(low: str, high: str | None) -> Range:
     a = float(low)
     b = float(high) if high else a
@@ -122,9 +125,7 @@ def compare(need: Specs, offer: Specs) -> Fit:
     for unit, ranges in need.capacities.items():
         if unit in offer.capacities:
             ok = _inside(ranges, offer.capacities[unit], slack=0.1)
-            (fit.matched if ok else fit.mismatched).append(
-                unit.replace("kva", "kVA").replace("kw", "kW")
-            )
+            (fit.matched if ok else fit.mismatched).append(_UNIT_LABELS.get(unit, unit))
     if need.ip and offer.ip:
         (fit.matched if offer.ip >= need.ip else fit.mismatched).append(f"IP{need.ip}")
     return fit

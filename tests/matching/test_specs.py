@@ -24,7 +24,7 @@ def test_pipe_sizes_grades_capacity_and_protection():
     assert compare(parse("HRB400E"), parse("HRB400")).score == 0.0
     assert compare(parse("P.O 42.5 散装"), parse("P.O 42.5 袋装")).score == 1.0
     assert compare(parse("300kVA 在线式"), parse("200~400kVA")).score == 1.0
-    assert compare(parse("51.2V 200Ah"), parse("48V/200Ah")).matched == ["ah"]
+    assert compare(parse("51.2V 200Ah"), parse("48V/200Ah")).matched == ["Ah"]
     assert compare(parse("IP67"), parse("IP66")).score == 0.0
     assert compare(parse("IP65"), parse("IP67")).score == 1.0
 
