@@ -206,15 +206,6 @@ def _fold(text: str | None) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
 
 
-def category_subtree_codes(*, category: Category) -> list[str]:
-    """Codes of a node and everything under it (codes are dotted paths)."""
-    return list(
-        Category.objects.filter(
-            Q(code=category.code) | Q(code__startswith=f"{category.code}.")
-        ).values_list("code", flat=True)
-    )
-
-
 def product_visible_to(*, user: User) -> QuerySet[Product]:
     """Published products are public; drafts and archived ones only to the supplier's members."""
     from accounts.selectors import user_is_operator

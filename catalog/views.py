@@ -14,8 +14,6 @@ from accounts.selectors import user_from_request
 from procurement.forms import UploadForm
 from procurement.imports import products_import
 
-from .imports_views import render_report
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -37,11 +35,10 @@ def products_upload(request: HttpRequest) -> HttpResponse:
         )
         if report.written:
             messages.success(request, _("The catalogue was imported as drafts."))
-        return render_report(
+        return render(
             request,
             "catalog/products_upload.html",
-            report,
-            form=form,
+            {"report": report, "form": form},
             status=200 if report.written else 400,
         )
     return render(request, "catalog/products_upload.html", {"form": form})

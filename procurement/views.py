@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.selectors import membership_get, user_from_request
-from catalog.imports_views import render_report
 
 from . import services
 from .forms import ListUploadForm
@@ -44,8 +43,12 @@ def list_upload(request: HttpRequest) -> HttpResponse:
         )
         if plist is not None:
             messages.success(request, _("The sheet was read. Check the preview, then publish."))
-            return render_report(request, "procurement/list_preview.html", report, plist=plist)
-        return render_report(request, "procurement/list_upload.html", report, form=form, status=400)
+            return render(
+                request, "procurement/list_preview.html", {"report": report, "plist": plist}
+            )
+        return render(
+            request, "procurement/list_upload.html", {"report": report, "form": form}, status=400
+        )
     return render(request, "procurement/list_upload.html", {"form": form})
 
 
