@@ -18,7 +18,7 @@ from procurement.models import Opportunity, OpportunityBatch, ProcurementItem, P
 
 from . import specs as spec_parser
 from .models import Document
-from .text import fold, head_noun, tokens
+from .text import excluded_items, fold, head_noun, tokens
 
 # Certifications written differently but meaning the same thing.
 CERT_CANON = {
@@ -163,6 +163,7 @@ class Builder:
                 "delivery_date": item.delivery_date.isoformat() if item.delivery_date else None,
                 "deadline": plist.deadline.isoformat() if plist.deadline else None,
                 "also": [c.code for c in self.index.categories_in(item.name, item.specs)],
+                "excluded": excluded_items(f"{item.specs} {item.requirements}"),
             },
         }
 
@@ -214,6 +215,7 @@ class Builder:
                     for c in self.index.categories_in(opportunity.title, opportunity.description)
                 ],
                 "head": head_noun(opportunity.title) if side == Document.Side.OFFER else "",
+                "excluded": excluded_items(opportunity.description),
             },
         }
 

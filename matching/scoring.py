@@ -52,6 +52,7 @@ class Scored:
     text: float
     category: float
     specs: float = 0.5
+    kind: float = 0.5
 
 
 def weights() -> dict[str, float]:
@@ -82,6 +83,9 @@ def _kind(need: Document, offer: Document) -> tuple[float, str]:
     head = (offer.facts or {}).get("head") or ""
     if not head:
         return 0.5, ""
+    for item in (need.facts or {}).get("excluded", []):
+        if item.endswith(head) or head.endswith(item):
+            return 0.0, f"需求方不需要：{item}"
     text = need.title + " " + " ".join(need.tokens)
     if head in text or any(
         len(t) >= 2 and (t.endswith(head) or head.endswith(t)) for t in need.tokens
@@ -216,7 +220,7 @@ def score_pair(
     relevance = max(category, text)
     if relevance < 0.2:
         score *= relevance / 0.2
-    return Scored(min(1.0, max(0.0, score)), reasons, text, category, fit.score)
+    return Scored(min(1.0, max(0.0, score)), reasons, text, category, fit.score, kind)
 
 
 def _specs(data: dict[str, Any]) -> spec_parser.Specs:
@@ -229,4 +233,5 @@ def _specs(data: dict[str, Any]) -> spec_parser.Specs:
         grades=set(data.get("grades", [])),
         capacities={k: [tuple(r) for r in v] for k, v in data.get("capacities", {}).items()},
         ip=data.get("ip"),
+        energy_class=data.get("energy_class"),
     )

@@ -143,7 +143,8 @@ def worth_notifying(scored: Scored, top: Scored | None, rank: int) -> bool:
     """An email costs attention: only a strong match, no worse than the need's best by much.
 
     Strong: above the threshold, specifications not contradicted; and either the best
-    offer for the need or close behind it with comparable wording.
+    offer for the need, or close behind it with comparable wording and no worse a fit of
+    kind (a recorder does not ride on a camera's coat-tails).
     """
     config = _settings()
     if top is None or scored.score < config["NOTIFY_THRESHOLD"] or scored.specs < 0.5:
@@ -153,6 +154,7 @@ def worth_notifying(scored: Scored, top: Scored | None, rank: int) -> bool:
     return (
         scored.score >= top.score - config["NOTIFY_MARGIN"]
         and scored.text >= config["NOTIFY_TEXT_SHARE"] * top.text
+        and scored.kind >= top.kind
     )
 
 

@@ -24,10 +24,17 @@ class Specs:
     grades: set[str] = field(default_factory=set)  # q235b, hrb400e, p.o42.5
     capacities: dict[str, list[Range]] = field(default_factory=dict)  # unit → ranges
     ip: int | None = None
+    energy_class: int | None = None  # 一级能效 = 1, the best
 
     def is_empty(self) -> bool:
         return not (
-            self.voltages or self.sections or self.dn or self.grades or self.capacities or self.ip
+            self.voltages
+            or self.sections
+            or self.dn
+            or self.grades
+            or self.capacities
+            or self.ip
+            or self.energy_class
         )
 
 
@@ -43,6 +50,10 @@ _DN = re.compile(r"dn\s*" + _NUM + r"(?:\s*[~～\-—至]\s*(?:dn)?\s*" + _NUM +
 _GRADE = re.compile(r"\b(q\d{3}[a-e]?|hrb\d{3}e?|hpb\d{3}|hrbf\d{3}e?|p\.?\s*[oc]\s*\d{2}\.5r?)\b")
 _CAPACITY = re.compile(_NUM + r"(?:\s*[~～\-—至]\s*" + _NUM + r")?\s*(kva|kw|kwh|mwh|ah|w)\b(?!h)")
 _IP = re.compile(r"\bip\s*(\d{2})\b")
+_ENERGY = re.compile(r"([一二三四五12345])\s*级能效")
+_CLASS_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+# Transformer series (SCB13, SCB18, S20): the number is the efficiency generation.
+_SERIES = re.compile(r"\b(scb|sc|s)(\d{2})(?=-|\b|型)")
 
 
 _UNIT_LABELS = {"kva": "kVA", "kw": "kW", "kwh": "kWh", "mwh": "MWh", "ah": "Ah", "w": "W"}
@@ -79,6 +90,11 @@ def parse(text: str | None) -> Specs:
     ip = _IP.findall(value)
     if ip:
         specs.ip = max(int(v) for v in ip)
+    classes = [_CLASS_DIGITS.get(c, int(c) if c.isdigit() else 0) for c in _ENERGY.findall(value)]
+    if classes:
+        specs.energy_class = min(classes)
+    for prefix, number in _SERIES.findall(value):
+        specs.grades.add(f"{prefix}{number}")
     return specs
 
 
@@ -89,8 +105,12 @@ class Fit:
 
     @property
     def score(self) -> float:
-        """1 when every shared attribute fits, 0 when none does, 0.5 when nothing is comparable."""
-        total = len(self.matched) + len(self.mismatched)
+        """1 when every shared attribute fits, 0.5 when nothing is comparable.
+
+        A contradiction counts twice: a 0.6/1kV cable for a 26/35kV need is worse than
+        a cable whose voltage is not given, whatever else fits.
+        """
+        total = len(self.matched) + 2 * len(self.mismatched)
         return 0.5 if total == 0 else len(self.matched) / total
 
 
@@ -128,4 +148,7 @@ def compare(need: Specs, offer: Specs) -> Fit:
             (fit.matched if ok else fit.mismatched).append(_UNIT_LABELS.get(unit, unit))
     if need.ip and offer.ip:
         (fit.matched if offer.ip >= need.ip else fit.mismatched).append(f"IP{need.ip}")
+    if need.energy_class and offer.energy_class:
+        ok = offer.energy_class <= need.energy_class
+        (fit.matched if ok else fit.mismatched).append(f"{need.energy_class}级能效")
     return fit

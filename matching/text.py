@@ -103,11 +103,33 @@ def head_noun(name: str | None) -> str:
     ``储能双向变流器`` → ``变流器``. Synonyms are normalised like every token.
     """
     value = _BRACKETS.sub("", fold(name))
-    words = [w for w in tokenizer().lcut(value) if re.fullmatch(r"[\u4e00-\u9fff]{2,}", w)]
+    words = [w for w in tokenizer().lcut(value) if re.fullmatch(r"[\u4e00-\u9fff]+", w)]
     if not words:
         return ""
     head = words[-1]
+    if len(head) == 1 and len(words) > 1:
+        # "组合式消防柜" segments as 消防 + 柜: the cabinet is the thing, not fire-fighting.
+        head = words[-2] + head
+    if len(head) < 2:
+        return ""
     return synonyms().get(head, head)
+
+
+# "硬盘录像机、立杆利旧" (reused: not wanted), "（不含电池）" (not included).
+_REUSED = re.compile(r"([^，。；,;：:（）()]+?)利旧")
+_NOT_INCLUDED = re.compile(r"不含([^，。；,;：:（）()]+)")
+
+
+def excluded_items(text: str | None) -> list[str]:
+    """Things a need names only to say it does not want them."""
+    value = fold(text)
+    found: list[str] = []
+    for clause in _REUSED.findall(value) + _NOT_INCLUDED.findall(value):
+        for part in re.split(r"[、和及与/]", clause):
+            part = part.strip()
+            if len(part) >= 2:
+                found.append(synonyms().get(part, part))
+    return found
 
 
 def tokens(text: str | None) -> list[str]:

@@ -31,3 +31,15 @@ def test_pipe_sizes_grades_capacity_and_protection():
 
 def test_nothing_comparable_is_neutral():
     assert compare(parse("红色"), parse("蓝色")).score == 0.5
+
+
+def test_energy_classes_and_transformer_series():
+    assert compare(parse("能效不低于一级能效"), parse("SCB13 三级能效")).mismatched == ["1级能效"]
+    assert compare(parse("二级能效"), parse("一级能效")).score == 1.0
+    assert compare(parse("SCB18-800/10"), parse("SCB13-30~2500kVA/10kV")).mismatched == ["SCB18"]
+
+
+def test_a_contradiction_weighs_more_than_a_match():
+    fit = compare(parse("YJV 26/35kV 1×400"), parse("0.6/1kV 1×1.5~4×400"))
+    assert fit.matched == ["截面"] and fit.mismatched == ["26/35kv"]
+    assert fit.score < 0.5

@@ -45,3 +45,12 @@ def test_stop_words_are_dropped():
 )
 def test_the_head_noun_says_what_a_product_is(name, head):
     assert head_noun(name).endswith(head)
+
+
+def test_items_the_need_reuses_or_excludes_are_recognised():
+    from matching.text import excluded_items
+
+    text = "前端须400万像素及以上高清摄像机（枪机、球机均可）；硬盘录像机、立杆利旧。"
+    assert excluded_items(text) == ["硬盘录像机", "立杆"]
+    assert excluded_items("300kVA 在线式 后备时间30min（不含电池）") == ["电池"]
+    assert head_noun("组合式消防柜") == "消防柜"  # a one-character head keeps its modifier
