@@ -1,9 +1,10 @@
 """Matching: index needs and offers, find candidates through the index, score, store ``Match`` rows.
 
-``match_need_keys`` matches needs against every active offer; ``match_offer_keys``
-matches offers against every open need (the reverse direction). Both are
-idempotent: running them twice leaves the same rows. Retired needs and offers
-(closed, cancelled, archived) retire their matches.
+``match_objects`` indexes needs or offers and matches them in their direction:
+``match_need_documents`` ranks every active offer for a need, ``match_offer_documents``
+finds the open needs a new or edited offer may enter and re-ranks them. Both are
+idempotent: running them twice leaves the same rows. Needs and offers that are no
+longer open or published (closed, cancelled, archived, unverified) retire their matches.
 """
 
 from __future__ import annotations
@@ -110,15 +111,8 @@ def candidate_needs(offer: Document, stats: Stats, limit: int) -> list[Document]
         condition |= Q(categories__overlap=offer.categories[:2])
     if not condition:
         return []
-    qs = (
-        Document.objects.filter(condition, side=Document.Side.NEED, active=True).exclude(
-            organization_id=offer.organization_id
-        )
-        if offer.organization_id
-        else Document.objects.filter(condition, side=Document.Side.NEED, active=True)
-    )
-    found = [d for d in qs[:limit] if set(d.certifications) <= set(offer.certifications)]
-    return found
+    qs = Document.objects.filter(condition, side=Document.Side.NEED, active=True)
+    return [d for d in qs[:limit] if set(d.certifications) <= set(offer.certifications)]
 
 
 # --- Storing --------------------------------------------------------------------------------------
@@ -257,23 +251,29 @@ def match_offer_documents(offers: list[Document]) -> int:
     for offer in active:
         for need in candidate_needs(offer, need_stats, int(config["CANDIDATE_LIMIT"])):
             candidates[need.key] = need
+    # Needs that list the offer now are re-ranked too: an edit may have taken it out of them.
+    listing = Match.objects.filter(
+        offer_key__in=[o.key for o in active], status=Match.Status.ACTIVE
+    ).values_list("need_key", flat=True)
+    for need in Document.objects.filter(key__in=list(listing), active=True):
+        candidates.setdefault(need.key, need)
     if not candidates:
         return 0
-    # Re-rank only the needs this offer could enter: those with room in their top K, or whose
-    # K-th score is below an upper bound of this pair's score (text scored as if it were the
-    # need's best candidate).
-    kept = dict(
-        Match.objects.filter(need_key__in=list(candidates), status=Match.Status.ACTIVE)
-        .values("need_key")
+    # Re-rank only the needs this offer could enter: those that already list it (its score
+    # may have changed), those with room in their top K, and those whose K-th score is below
+    # an upper bound of this pair's score (text scored as if it were the need's best).
+    active_matches = Match.objects.filter(need_key__in=list(candidates), status=Match.Status.ACTIVE)
+    full = {
+        key: floor
+        for key, n, floor in active_matches.values("need_key")
         .annotate(n=Count("id"), floor=Min("score"))
-        .values_list("need_key", "floor")
-    )
-    full = set(
-        Match.objects.filter(need_key__in=list(candidates), status=Match.Status.ACTIVE)
-        .values("need_key")
-        .annotate(n=Count("id"))
-        .filter(n__gte=int(config["TOP_K"]))
-        .values_list("need_key", flat=True)
+        .values_list("need_key", "n", "floor")
+        if n >= int(config["TOP_K"])
+    }
+    listed = set(
+        active_matches.filter(offer_key__in=[o.key for o in active]).values_list(
+            "need_key", flat=True
+        )
     )
     offer_stats = side_stats(
         Document.Side.OFFER, {t for n in candidates.values() for t in n.tokens}
@@ -281,7 +281,7 @@ def match_offer_documents(offers: list[Document]) -> int:
     look = lookups(o.organization_id for o in active if o.organization_id)
     touched = []
     for need in candidates.values():
-        if need.key in full:
+        if need.key in full and need.key not in listed:
             bound = max(
                 score_pair(
                     need,
@@ -293,7 +293,7 @@ def match_offer_documents(offers: list[Document]) -> int:
                 ).score
                 for offer in active
             )
-            if bound <= kept.get(need.key, 0.0):
+            if bound <= full[need.key]:
                 continue
         touched.append(need)
     if touched:

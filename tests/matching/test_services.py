@@ -6,7 +6,7 @@ from django.db import IntegrityError
 
 from accounts.models import Organization
 from catalog import services as catalog_services
-from catalog.models import Product
+from catalog.models import Category, Product
 from matching.models import Match
 from matching.queue import queue_matching
 from matching.services import match_objects
@@ -132,3 +132,23 @@ def test_a_500_line_list_is_a_handful_of_tasks(django_capture_on_commit_callback
     finally:
         task_prerun.disconnect(record)
     assert calls == [100] * 5
+
+
+def test_an_edited_offer_leaves_the_needs_it_no_longer_fits(dev_world):
+    product = Product.objects.get(ref="S-0167")
+    assert Match.objects.filter(
+        offer_product=product, need_item__ref="P-0001", status="active"
+    ).exists()
+    user = MembershipFactory(organization=product.supplier).user
+    catalog_services.product_update(
+        product=product,
+        by=user,
+        name="普通硅酸盐水泥",
+        category=Category.objects.get(name_zh="水泥"),
+        description="P.O 42.5 袋装水泥",
+        specs="P.O 42.5",
+    )
+    match_objects(kind="product", ids=[product.pk])
+    assert not Match.objects.filter(
+        offer_product=product, need_item__ref="P-0001", status="active"
+    ).exists()
