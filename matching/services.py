@@ -192,9 +192,19 @@ def retire(keys: Iterable[str]) -> int:
 
 
 def rank_offers_for(need: Document, stats: Stats, look: Lookups) -> list[tuple[Document, Scored]]:
+    candidates = candidate_offers(need, stats, int(_settings()["CANDIDATE_LIMIT"]))
+    return rank_candidates(need, candidates, stats, look)
+
+
+def rank_candidates(
+    need: Document, candidates: list[Document], stats: Stats, look: Lookups
+) -> list[tuple[Document, Scored]]:
+    """Score the candidates for a need; the top K above the minimum score, best first.
+
+    The indexed path and the benchmark's exhaustive scorer both rank through here.
+    """
     config = _settings()
     w = weights()
-    candidates = candidate_offers(need, stats, int(config["CANDIDATE_LIMIT"]))
     best = max((bm25(need.tokens, offer.tokens, stats) for offer in candidates), default=0.0)
     scored = [
         (

@@ -15,10 +15,10 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api import RegionField
 from accounts.models import Organization
 from accounts.selectors import user_from_request
 from catalog.api import CategoryField
-from catalog.models import Region
 from catalog.services import ensure_member
 from config.api import (
     UserLanguageMixin,
@@ -46,23 +46,12 @@ from .selectors import (
     procurement_list_visible_to,
 )
 
-
-class RegionCodeField(serializers.SlugRelatedField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(slug_field="code", queryset=Region.objects.all(), **kwargs)
-
-    def to_internal_value(self, data: Any) -> Region:
-        from accounts.api import RegionField
-
-        return RegionField().to_internal_value(data)
-
-
 # --- Serializers -----------------------------------------------------------------------------
 
 
 class ProcurementItemSerializer(serializers.ModelSerializer[ProcurementItem]):
     category = CategoryField(required=False, allow_null=True)
-    delivery_region = RegionCodeField(required=False, allow_null=True)
+    delivery_region = RegionField(required=False, allow_null=True)
     delivery_region_name = serializers.CharField(
         source="delivery_region.__str__", read_only=True, default=""
     )
@@ -507,7 +496,7 @@ class ProcurementItemViewSet(
 
 class OpportunitySerializer(serializers.ModelSerializer[Opportunity]):
     batch = serializers.PrimaryKeyRelatedField(queryset=OpportunityBatch.objects.all())
-    region = RegionCodeField(required=False, allow_null=True)
+    region = RegionField(required=False, allow_null=True)
     category = CategoryField(required=False, allow_null=True)
     amount = serializers.DecimalField(
         max_digits=18, decimal_places=2, min_value=0, required=False, allow_null=True

@@ -261,8 +261,7 @@ class Command(BaseCommand):
 
     def _exhaustive(self, sample: list[Any]) -> tuple[dict[str, list[str]], float]:
         from matching.models import Document
-        from matching.scoring import bm25, score_pair
-        from matching.services import lookups, side_stats
+        from matching.services import lookups, rank_candidates, side_stats
 
         offers = list(Document.objects.filter(side="offer", active=True))
         look = lookups({o.organization_id for o in offers if o.organization_id})
@@ -271,24 +270,7 @@ class Command(BaseCommand):
         for need in sample:
             stats = side_stats("offer", need.tokens)
             eligible = [o for o in offers if set(need.certifications) <= set(o.certifications)]
-            best = max((bm25(need.tokens, o.tokens, stats) for o in eligible), default=0.0)
-            scored = [
-                (
-                    o.key,
-                    score_pair(
-                        need,
-                        o,
-                        stats,
-                        badges=look.badges,
-                        region_names=look.region_names,
-                        today=look.today,
-                        text_best=best,
-                    ).score,
-                )
-                for o in eligible
-            ]
-            scored.sort(key=lambda pair: (-pair[1], pair[0]))
-            ranked[need.key] = [key for key, score in scored[:10] if score >= 0.08]
+            ranked[need.key] = [o.key for o, _ in rank_candidates(need, eligible, stats, look)[:10]]
         return ranked, time.perf_counter() - started
 
     def _fts(self, sample: list[Any]) -> float:
