@@ -13,6 +13,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "config.context_processors.notifications",
             ],
         },
     },
@@ -249,6 +251,25 @@ MATCHING = {
     "CHUNK": 100,
 }
 
+# --- Notifications --------------------------------------------------------------------
+
+_SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "duijie.local"
+NOTIFICATIONS = {
+    # Temporary SMTP failures are retried after ~base·2^n seconds (jittered), at most MAX.
+    "MAX_ATTEMPTS": env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8),
+    "RETRY_BASE_SECONDS": env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30),
+    "RETRY_MAX_SECONDS": env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=60 * 60),
+    # Instant new-match emails a recipient gets per day; the rest roll into the digest.
+    "DAILY_CAP": env.int("NOTIFICATIONS_DAILY_CAP", default=20),
+    "BATCH": env.int("NOTIFICATIONS_BATCH", default=50),
+    # A row claimed longer ago than this belonged to a worker that died: send it again.
+    "STUCK_AFTER_SECONDS": env.int("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=15 * 60),
+    "MESSAGE_ID_DOMAIN": env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default=_SITE_HOST),
+    "UNSUBSCRIBE_MAILTO": env.str(
+        "NOTIFICATIONS_UNSUBSCRIBE_MAILTO", default=f"unsubscribe@{_SITE_HOST}"
+    ),
+}
+
 # --- REST framework -----------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -280,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "accounts.models.Membership.Role",
         "OrganizationRoleEnum": "accounts.models.Role",
         "BadgeKindEnum": "accounts.models.BadgeKind",
+        "NotificationFrequencyEnum": "notifications.models.Frequency",
         "ProcurementEventKindEnum": "procurement.models.ProcurementEvent.Kind",
         "ProductStatusEnum": "catalog.models.Product.Status",
         "ProcurementListStatusEnum": "procurement.models.ProcurementList.Status",
@@ -319,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
     "close-expired-procurement-lists": {
         "task": "procurement.tasks.close_expired_lists",
         "schedule": 60 * 60,
+    },
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": 60},
+    "notifications-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=8, minute=0),  # CELERY_TIMEZONE: Asia/Shanghai
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from catalog import api as catalog_api
+from notifications import api as notifications_api
 from notifications import views as notification_views
 from procurement import api as procurement_api
 
@@ -31,12 +32,19 @@ router.register(
     "opportunity-batches", procurement_api.OpportunityBatchViewSet, basename="opportunity-batch"
 )
 router.register("opportunities", procurement_api.OpportunityViewSet, basename="opportunity")
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
+router.register("watches", notifications_api.WatchViewSet, basename="watch")
 
 api_v1 = [
     path("auth/register/", accounts_api.RegisterView.as_view(), name="register"),
     path("auth/verify-email/", accounts_api.VerifyEmailView.as_view(), name="verify-email"),
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    path(
+        "me/notification-preferences/",
+        notifications_api.PreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path(
         "invitations/accept/", accounts_api.InvitationAcceptView.as_view(), name="invitation-accept"
     ),
@@ -49,6 +57,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("procurement/", include("procurement.urls")),
     path("catalog/", include("catalog.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

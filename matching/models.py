@@ -43,6 +43,8 @@ class Document(models.Model):
     specs = models.JSONField(default=dict)
     facts = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+    # When a need's matches were last stored (a list's summary waits for all its lines).
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

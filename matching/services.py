@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from accounts.models import BADGE_CHINESE_NAMES, Badge
 from catalog.models import Region
+from notifications.services import batch as notifications_batch
+from notifications.services import lists_matched, notify_matches
 
 from .documents import Builder, documents_index
 from .models import Document, Match, Term
@@ -167,9 +169,11 @@ def _store(need: Document, ranked: list[tuple[Document, Scored]]) -> int:
                 status=Match.Status.ACTIVE,
             )
         )
+    now = timezone.now()
     with transaction.atomic():
         if rows:
-            Match.objects.bulk_create(
+            # On PostgreSQL the upsert returns every row's primary key.
+            rows = Match.objects.bulk_create(
                 rows,
                 update_conflicts=True,
                 unique_fields=["need_key", "offer_key"],
@@ -177,7 +181,10 @@ def _store(need: Document, ranked: list[tuple[Document, Scored]]) -> int:
             )
         Match.objects.filter(need_key=need.key, status=Match.Status.ACTIVE).exclude(
             offer_key__in=[offer.key for offer, _ in ranked]
-        ).update(status=Match.Status.RETIRED, updated_at=timezone.now())
+        ).update(status=Match.Status.RETIRED, updated_at=now)
+        Document.objects.filter(pk=need.pk).update(matched_at=now)
+        # The suppliers' notifications are written with the matches that cause them.
+        notify_matches(need, rows)
     return len(rows)
 
 
@@ -241,8 +248,10 @@ def match_need_documents(needs: list[Document]) -> int:
     )
     look = lookups(o for o in offers_orgs if o)
     stored = 0
-    for need in active:
-        stored += _store(need, rank_offers_for(need, stats, look))
+    with notifications_batch():
+        for need in active:
+            stored += _store(need, rank_offers_for(need, stats, look))
+        lists_matched(active)
     return stored
 
 

@@ -19,14 +19,19 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_template(
+def build_message(
     name: str,
     *,
     to: str,
     context: Mapping[str, Any],
     language: str = settings.LANGUAGE_CODE,
     headers: Mapping[str, str] | None = None,
-) -> None:
+) -> EmailMultiAlternatives:
+    """Render the three templates in the recipient's language into one message.
+
+    The subject is folded onto one line: user data in it (a company name with a newline
+    and ``Bcc:``) can never start a header of its own.
+    """
     ctx = {"site_url": settings.SITE_URL, **context}
     with translation.override(language):
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", ctx).split())
@@ -36,4 +41,15 @@ def send_template(
         subject=subject, body=text, to=[to], headers=dict(headers or {})
     )
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+def send_template(
+    name: str,
+    *,
+    to: str,
+    context: Mapping[str, Any],
+    language: str = settings.LANGUAGE_CODE,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    build_message(name, to=to, context=context, language=language, headers=headers).send()

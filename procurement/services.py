@@ -46,10 +46,31 @@ def _event(
     by: User | None,
     item: ProcurementItem | None = None,
     changes: dict[str, Any] | None = None,
-) -> None:
-    ProcurementEvent.objects.create(
+) -> ProcurementEvent:
+    return ProcurementEvent.objects.create(
         plist=plist, item=item, kind=kind, actor=by, changes=changes or {}
     )
+
+
+# Edits that change what a supplier was told: they get one update.
+MATERIAL_ITEM_FIELDS = {
+    "name",
+    "category",
+    "specs",
+    "quantity",
+    "unit",
+    "budget",
+    "delivery_region",
+    "delivery_date",
+    "requirements",
+    "required_certifications",
+}
+
+
+def _tell_suppliers(items: list[ProcurementItem], event: ProcurementEvent, change: str) -> None:
+    from notifications.services import need_changed
+
+    need_changed(items=items, event=event, change=change)
 
 
 def _rematch_items(ids: list[int]) -> None:
@@ -141,8 +162,11 @@ def procurement_list_update(*, plist: ProcurementList, by: User, **fields: Any) 
             setattr(plist, name, value)
         plist.save()
         if plist.status == ProcurementList.Status.PUBLISHED:
-            _event(plist, ProcurementEvent.Kind.EDITED, by, changes=changes)
+            event = _event(plist, ProcurementEvent.Kind.EDITED, by, changes=changes)
             _rematch_items(_item_ids(plist))
+            if "deadline" in changes:
+                open_items = list(plist.items.filter(status=ProcurementItem.Status.OPEN))
+                _tell_suppliers(open_items, event, "deadline")
     return plist
 
 
@@ -180,8 +204,11 @@ def _finish(plist: ProcurementList, by: User | None, status: str, kind: str) -> 
         plist.status = status
         plist.closed_at = timezone.now()
         plist.save(update_fields=["status", "closed_at", "updated_at"])
-        _event(plist, kind, by)
+        event = _event(plist, kind, by)
         _rematch_items(_item_ids(plist))  # closed or cancelled lines retire their matches
+        if status == ProcurementList.Status.CANCELLED:
+            open_items = list(plist.items.filter(status=ProcurementItem.Status.OPEN))
+            _tell_suppliers(open_items, event, "cancelled")
     return plist
 
 
@@ -268,8 +295,10 @@ def procurement_item_update(*, item: ProcurementItem, by: User, **fields: Any) -
             item.category_inferred = False
         item.save()
         if plist.status == ProcurementList.Status.PUBLISHED:
-            _event(plist, ProcurementEvent.Kind.ITEM_EDITED, by, item=item, changes=changes)
+            event = _event(plist, ProcurementEvent.Kind.ITEM_EDITED, by, item=item, changes=changes)
             _rematch_items([item.pk])
+            if MATERIAL_ITEM_FIELDS & set(changes):
+                _tell_suppliers([item], event, "edited")
     return item
 
 
@@ -281,8 +310,10 @@ def procurement_item_cancel(*, item: ProcurementItem, by: User) -> ProcurementIt
     with transaction.atomic():
         item.status = ProcurementItem.Status.CANCELLED
         item.save(update_fields=["status", "updated_at"])
-        _event(item.plist, ProcurementEvent.Kind.ITEM_CANCELLED, by, item=item)
+        event = _event(item.plist, ProcurementEvent.Kind.ITEM_CANCELLED, by, item=item)
         _rematch_items([item.pk])
+        if item.plist.status == ProcurementList.Status.PUBLISHED:
+            _tell_suppliers([item], event, "cancelled")
     return item
 
 

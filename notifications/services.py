@@ -1,0 +1,655 @@
+"""Writing notifications: who hears about what, when, and how.
+
+Every function here runs inside the caller's transaction, so a notification exists if
+and only if the event that caused it was committed. The sender is woken on commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email.utils import make_msgid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Organization, Role, User
+from config.api import region_prefix
+
+from .models import (
+    PREFERENCE_KINDS,
+    Frequency,
+    Kind,
+    MatchFeedback,
+    Notification,
+    Preference,
+    Suppression,
+    Watch,
+)
+
+if TYPE_CHECKING:
+    from matching.models import Document, Match
+    from procurement.models import ProcurementEvent, ProcurementItem
+
+
+def config() -> dict[str, Any]:
+    return settings.NOTIFICATIONS
+
+
+# --- Recipients and their preferences ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    email: str
+    language: str
+    organization_id: int
+    user_id: int | None = None
+    roles: tuple[str, ...] = ()
+
+
+def _valid(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def recipients_for(organization: Organization) -> list[Recipient]:
+    """The organization's active members; with none, its contact address (bundles carry one)."""
+    roles = tuple(organization.roles)
+    members = [
+        Recipient(
+            key=f"user:{m.user_id}",
+            email=m.user.email,
+            language=m.user.language,
+            organization_id=organization.pk,
+            user_id=m.user_id,
+            roles=roles,
+        )
+        for m in Membership.objects.filter(organization=organization, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        if _valid(m.user.email)
+    ]
+    if members:
+        return members
+    address = organization.contact_email.strip()
+    if address and _valid(address):
+        return [
+            Recipient(
+                key=f"email:{address.lower()}",
+                email=address,
+                language=settings.LANGUAGE_CODE,
+                organization_id=organization.pk,
+                roles=roles,
+            )
+        ]
+    return []
+
+
+def default_frequency(kind: str, roles: Sequence[str]) -> str:
+    """Suppliers hear at once (with a daily cap); what only buyers receive comes daily.
+
+    A list summary is itself the one message per published list, so it goes at once.
+    """
+    if kind == Kind.INTEREST:
+        return Frequency.DAILY
+    return Frequency.INSTANT
+
+
+def preferences_for(user: User) -> dict[str, str]:
+    roles: set[str] = set()
+    for organization in Organization.objects.filter(memberships__user=user):
+        roles.update(organization.roles)
+    chosen = dict(Preference.objects.filter(user=user).values_list("kind", "frequency"))
+    return {k: chosen.get(k, default_frequency(k, tuple(roles))) for k in PREFERENCE_KINDS}
+
+
+def preferences_set(*, user: User, changes: dict[str, str]) -> dict[str, str]:
+    errors = {
+        kind: _("Unknown kind.") if kind not in PREFERENCE_KINDS else _("Unknown frequency.")
+        for kind, value in changes.items()
+        if kind not in PREFERENCE_KINDS or value not in Frequency.values
+    }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        for kind, value in changes.items():
+            Preference.objects.update_or_create(user=user, kind=kind, defaults={"frequency": value})
+    return preferences_for(user)
+
+
+# --- Per-task caches -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Cache:
+    recipients: dict[int, list[Recipient]] = field(default_factory=dict)
+    watches: dict[int, list[Watch]] = field(default_factory=dict)
+    frequencies: dict[tuple[str, str], str] = field(default_factory=dict)
+    suppressed: dict[str, set[str]] = field(default_factory=dict)
+
+
+_cache: contextvars.ContextVar[_Cache | None] = contextvars.ContextVar(
+    "notification_cache", default=None
+)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Within one matching task, look up recipients, watches and preferences once."""
+    token = _cache.set(_Cache())
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+def _cached_recipients(organization_id: int) -> list[Recipient]:
+    cache_ = _cache.get()
+    if cache_ is not None and organization_id in cache_.recipients:
+        return cache_.recipients[organization_id]
+    organization = Organization.objects.get(pk=organization_id)
+    found = recipients_for(organization)
+    if cache_ is not None:
+        cache_.recipients[organization_id] = found
+    return found
+
+
+def _cached_watches(organization_id: int) -> list[Watch]:
+    cache_ = _cache.get()
+    if cache_ is not None and organization_id in cache_.watches:
+        return cache_.watches[organization_id]
+    found = list(Watch.objects.filter(organization_id=organization_id))
+    if cache_ is not None:
+        cache_.watches[organization_id] = found
+    return found
+
+
+def _frequency(recipient: Recipient, kind: str) -> str:
+    cache_ = _cache.get()
+    key = (recipient.key, kind)
+    if cache_ is not None and key in cache_.frequencies:
+        return cache_.frequencies[key]
+    value = default_frequency(kind, recipient.roles)
+    if recipient.user_id is not None:
+        chosen = (
+            Preference.objects.filter(user_id=recipient.user_id, kind=kind)
+            .values_list("frequency", flat=True)
+            .first()
+        )
+        value = chosen or value
+    if cache_ is not None:
+        cache_.frequencies[key] = value
+    return value
+
+
+def _suppressed(email: str) -> set[str]:
+    """The kinds this address must not receive by email ('' meaning every kind)."""
+    cache_ = _cache.get()
+    address = email.lower()
+    if cache_ is not None and address in cache_.suppressed:
+        return cache_.suppressed[address]
+    found = set(Suppression.objects.filter(email__iexact=address).values_list("kind", flat=True))
+    if cache_ is not None:
+        cache_.suppressed[address] = found
+    return found
+
+
+# --- Writing notifications -----------------------------------------------------------------------
+
+
+def message_id() -> str:
+    return make_msgid(idstring="duijie", domain=config()["MESSAGE_ID_DOMAIN"])
+
+
+def _start_of_day(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _over_daily_cap(recipient: Recipient, kind: str, now: datetime.datetime) -> bool:
+    if kind != Kind.NEW_MATCH:
+        return False
+    sent_today = Notification.objects.filter(
+        recipient_key=recipient.key,
+        kind=kind,
+        created_at__gte=_start_of_day(now),
+        status__in=[
+            Notification.Status.PENDING,
+            Notification.Status.SENDING,
+            Notification.Status.SENT,
+            Notification.Status.FAILED,
+        ],
+    ).count()
+    return sent_today >= int(config()["DAILY_CAP"])
+
+
+def _status_for(recipient: Recipient, kind: str, now: datetime.datetime) -> str:
+    suppressed = _suppressed(recipient.email)
+    frequency = _frequency(recipient, kind)
+    if "" in suppressed or kind in suppressed or frequency == Frequency.OFF:
+        return Notification.Status.SKIPPED
+    if frequency in (Frequency.DAILY, Frequency.WEEKLY):
+        return Notification.Status.HELD
+    if _over_daily_cap(recipient, kind, now):
+        return Notification.Status.HELD  # the rest roll into the next digest
+    return Notification.Status.PENDING
+
+
+def enqueue(
+    recipients: Iterable[Recipient],
+    *,
+    kind: str,
+    subject_key: str,
+    match_id: int | None = None,
+    context: dict[str, Any] | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Write one notification per recipient, unless it exists; wake the sender on commit.
+
+    A recipient without a user account who has turned this kind down gets no row at all;
+    a user gets the row in the in-app inbox even when no email goes out.
+    """
+    now = now or timezone.now()
+    rows = []
+    for recipient in recipients:
+        status = _status_for(recipient, kind, now)
+        if status == Notification.Status.SKIPPED and recipient.user_id is None:
+            continue
+        rows.append(
+            Notification(
+                recipient_key=recipient.key,
+                user_id=recipient.user_id,
+                email=recipient.email,
+                organization_id=recipient.organization_id,
+                language=recipient.language,
+                kind=kind,
+                subject_key=subject_key,
+                match_id=match_id,
+                context=context or {},
+                status=status,
+                message_id=message_id(),
+                next_attempt_at=now,
+            )
+        )
+    if not rows:
+        return 0
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(row.status == Notification.Status.PENDING for row in created):
+        wake_sender()
+    return len(created)
+
+
+def wake_sender(countdown: float | None = None) -> None:
+    """Ask a worker to send what is due, once the current transaction commits.
+
+    A flag in Redis keeps a burst of commits from queueing a burst of identical tasks;
+    the sender clears it when it starts, and the sweeper covers a lost message.
+    """
+    from .tasks import send_due
+
+    def send() -> None:
+        if countdown:
+            send_due.apply_async(countdown=countdown)
+        elif cache.add("notifications:wake", 1, timeout=60):
+            send_due.delay()
+
+    transaction.on_commit(send)
+
+
+# --- Matches -------------------------------------------------------------------------------------
+
+
+def watch_fits(watch: Watch, need: Document) -> bool:
+    if watch.categories and not set(watch.categories) & set(need.categories):
+        return False
+    if watch.regions and not any(
+        region.startswith(region_prefix(code)) for code in watch.regions for region in need.regions
+    ):
+        return False
+    if watch.keywords:
+        text = need.title.lower()
+        words = set(need.tokens)
+        if not any(k.lower() in text or k.lower() in words for k in watch.keywords):
+            return False
+    if watch.min_budget is not None:
+        budget = need.facts.get("budget") or need.facts.get("amount")
+        if budget is None or Decimal(str(budget)) < watch.min_budget:
+            return False
+    return True
+
+
+def wants(match: Match, need: Document, organization_id: int) -> bool:
+    """Whether the supplier should hear of this match: the matcher's call, shaped by watches."""
+    watches = _cached_watches(organization_id)
+    fits = [w for w in watches if watch_fits(w, need)]
+    if any(w.mode == Watch.Mode.ADD for w in fits):
+        return True
+    only = [w for w in watches if w.mode == Watch.Mode.ONLY]
+    if only and not any(w.mode == Watch.Mode.ONLY for w in fits):
+        return False
+    return match.notify
+
+
+def notify_matches(need: Document, matches: Sequence[Match]) -> int:
+    """Tell each supplier of the matches it wants to hear about (called as the matches are stored).
+
+    Re-running writes nothing new: a notification is unique per recipient and match. A pair
+    marked not relevant is never notified again.
+    """
+    if need.kind == "procurement_item" and not need.active:
+        return 0
+    candidates = [
+        m
+        for m in matches
+        if m.status == "active" and m.supplier_id and wants(m, need, m.supplier_id)
+    ]
+    if not candidates:
+        return 0
+    dismissed = set(
+        MatchFeedback.objects.filter(match__in=candidates).values_list("match_id", flat=True)
+    )
+    written = 0
+    for match in candidates:
+        if match.pk in dismissed or match.supplier_id is None:
+            continue
+        written += enqueue(
+            _cached_recipients(match.supplier_id),
+            kind=Kind.NEW_MATCH,
+            subject_key=f"match:{match.pk}",
+            match_id=match.pk,
+        )
+    return written
+
+
+def dismiss_match(*, match: Match, organization: Organization, user: User | None) -> MatchFeedback:
+    """ "Not relevant": recorded once, and whatever was still waiting for this pair is dropped."""
+    with transaction.atomic():
+        feedback, _created = MatchFeedback.objects.get_or_create(
+            match=match, organization=organization, defaults={"user": user}
+        )
+        Notification.objects.filter(
+            match=match,
+            organization=organization,
+            status__in=[Notification.Status.PENDING, Notification.Status.HELD],
+        ).update(status=Notification.Status.SKIPPED, last_error="not relevant")
+    return feedback
+
+
+def lists_matched(needs: Iterable[Document]) -> int:
+    """After lines were matched: a buyer's summary for each list whose every open line is done.
+
+    One message per published list, however many chunks matched it; it counts the lines
+    with at least one supplier worth telling the buyer about.
+    """
+    from matching.models import Document, Match
+    from procurement.models import ProcurementItem, ProcurementList
+
+    item_ids = [n.object_id for n in needs if n.kind == Document.Kind.PROCUREMENT_ITEM and n.active]
+    if not item_ids:
+        return 0
+    written = 0
+    for plist in ProcurementList.objects.filter(
+        items__in=item_ids, status=ProcurementList.Status.PUBLISHED
+    ).distinct():
+        open_keys = [
+            f"procurement_item:{pk}"
+            for pk in plist.items.filter(status=ProcurementItem.Status.OPEN).values_list(
+                "pk", flat=True
+            )
+        ]
+        done = Document.objects.filter(
+            key__in=open_keys, matched_at__isnull=False, matched_at__gte=plist.published_at
+        ).count()
+        if done < len(open_keys):
+            continue
+        suitable = (
+            Match.objects.filter(need_key__in=open_keys, status=Match.Status.ACTIVE, notify=True)
+            .values("need_key")
+            .distinct()
+            .count()
+        )
+        with transaction.atomic():
+            written += enqueue(
+                _cached_recipients(plist.buyer_id),
+                kind=Kind.LIST_SUMMARY,
+                subject_key=f"list:{plist.pk}",
+                context={
+                    "lines": len(open_keys),
+                    "suitable": suitable,
+                    "title": plist.title,
+                    "list_id": plist.pk,
+                },
+            )
+    return written
+
+
+# --- Changes to needs ----------------------------------------------------------------------------
+
+
+def need_changed(*, items: Sequence[ProcurementItem], event: ProcurementEvent, change: str) -> int:
+    """One update to each supplier that was told about one of these lines.
+
+    ``change`` is ``edited``, ``cancelled`` or ``deadline``. Called inside the edit's
+    transaction; the event id makes it one update per change and supplier.
+    """
+    if not items:
+        return 0
+    keys = [f"procurement_item:{item.pk}" for item in items]
+    told = (
+        Notification.objects.filter(
+            kind=Kind.NEW_MATCH,
+            match__need_key__in=keys,
+            status__in=[Notification.Status.SENT, Notification.Status.DIGESTED],
+        )
+        .exclude(match__feedback__isnull=False)
+        .values("recipient_key", "user_id", "email", "organization_id", "language")
+        .distinct()
+    )
+    changed = {item.pk: item.name for item in items}
+    told_items: dict[str, list[int]] = {}
+    for key, item_id in Notification.objects.filter(
+        kind=Kind.NEW_MATCH,
+        match__need_key__in=keys,
+        status__in=[Notification.Status.SENT, Notification.Status.DIGESTED],
+    ).values_list("recipient_key", "match__need_item_id"):
+        if item_id is not None:
+            told_items.setdefault(key, []).append(item_id)
+    written = 0
+    for row in told:
+        recipient = Recipient(
+            key=row["recipient_key"],
+            email=row["email"],
+            language=row["language"],
+            organization_id=row["organization_id"],
+            user_id=row["user_id"],
+            roles=(Role.SUPPLIER,),
+        )
+        ids = sorted(set(told_items.get(recipient.key, [])))
+        written += enqueue(
+            [recipient],
+            kind=Kind.UPDATE,
+            subject_key=f"event:{event.pk}",
+            context={
+                "change": change,
+                "items": [{"id": pk, "name": changed.get(pk, "")} for pk in ids],
+                "list_id": event.plist_id,
+                "changes": event.changes,
+            },
+        )
+    return written
+
+
+# --- Unsubscribing -------------------------------------------------------------------------------
+
+
+def unsubscribe(*, recipient_key: str, email: str, kind: str) -> None:
+    """Idempotent: turn this kind (or, for a digest, every kind) off for the recipient."""
+    kinds = PREFERENCE_KINDS if kind in ("", Kind.DIGEST) else [kind]
+    with transaction.atomic():
+        if recipient_key.startswith("user:"):
+            user = User.objects.filter(pk=int(recipient_key.split(":", 1)[1])).first()
+            if user is not None:
+                for k in kinds:
+                    Preference.objects.update_or_create(
+                        user=user, kind=k, defaults={"frequency": Frequency.OFF}
+                    )
+                Notification.objects.filter(
+                    user=user, kind__in=kinds, status=Notification.Status.HELD
+                ).update(status=Notification.Status.SKIPPED, last_error="unsubscribed")
+                return
+        suppress_kind = "" if kind in ("", Kind.DIGEST) else kind
+        Suppression.objects.get_or_create(
+            email=email.lower(),
+            kind=suppress_kind,
+            defaults={"reason": Suppression.Reason.UNSUBSCRIBED},
+        )
+        Notification.objects.filter(
+            Q(recipient_key=recipient_key),
+            Q(kind__in=kinds) | Q(kind=Kind.DIGEST),
+            status__in=[Notification.Status.HELD, Notification.Status.PENDING],
+        ).update(status=Notification.Status.SKIPPED, last_error="unsubscribed")
+
+
+def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=timezone.now())
+
+
+# --- Digests -------------------------------------------------------------------------------------
+
+
+def digests_build(now: datetime.datetime | None = None) -> int:
+    """One digest per recipient with held notifications; none when nothing is new.
+
+    Runs daily at 08:00 Asia/Shanghai. Kinds a user wants weekly wait for Monday. The digest
+    is unique per recipient and day, so a second run the same morning writes nothing.
+    """
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    monday = local.weekday() == 0
+    held = Notification.objects.filter(status=Notification.Status.HELD).order_by("created_at", "pk")
+    by_recipient: dict[str, list[Notification]] = {}
+    for row in held:
+        by_recipient.setdefault(row.recipient_key, []).append(row)
+    written = 0
+    for key, rows in by_recipient.items():
+        first = rows[0]
+        recipient = Recipient(
+            key=key,
+            email=first.email,
+            language=first.language,
+            organization_id=first.organization_id or 0,
+            user_id=first.user_id,
+        )
+        if not monday:
+            rows = [r for r in rows if _frequency(recipient, r.kind) != Frequency.WEEKLY]
+        subject_key = f"digest:{local.date().isoformat()}"
+        if (
+            not rows
+            or Notification.objects.filter(
+                recipient_key=key, kind=Kind.DIGEST, subject_key=subject_key
+            ).exists()
+        ):
+            continue  # what arrived after this morning's digest waits for tomorrow's
+        with transaction.atomic():
+            digest = Notification.objects.create(
+                recipient_key=key,
+                user_id=first.user_id,
+                email=first.email,
+                organization_id=first.organization_id,
+                language=first.language,
+                kind=Kind.DIGEST,
+                subject_key=subject_key,
+                context={"count": len(rows)},
+                status=Notification.Status.PENDING,
+                message_id=message_id(),
+                next_attempt_at=now,
+            )
+            Notification.objects.filter(
+                pk__in=[r.pk for r in rows], status=Notification.Status.HELD
+            ).update(status=Notification.Status.DIGESTED, digest=digest)
+            wake_sender()
+        written += 1
+    return written
+
+
+# --- Watches -------------------------------------------------------------------------------------
+
+
+def watch_create(
+    *,
+    by: User,
+    organization: Organization,
+    name: str,
+    mode: str = Watch.Mode.ADD,
+    categories: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    min_budget: Decimal | None = None,
+) -> Watch:
+    from accounts.selectors import membership_get
+    from catalog.models import Category, Region
+
+    if membership_get(user=by, organization=organization) is None:
+        raise ValidationError({"organization": _("You are not a member of this organization.")})
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = _("A watch needs a name.")
+    unknown = set(categories) - set(
+        Category.objects.filter(code__in=categories).values_list("code", flat=True)
+    )
+    if unknown:
+        errors["categories"] = _("Unknown category codes: %(codes)s") % {
+            "codes": ", ".join(sorted(unknown))
+        }
+    unknown = set(regions) - set(
+        Region.objects.filter(code__in=regions).values_list("code", flat=True)
+    )
+    if unknown:
+        errors["regions"] = _("Unknown region codes: %(codes)s") % {
+            "codes": ", ".join(sorted(unknown))
+        }
+    if min_budget is not None and min_budget < 0:
+        errors["min_budget"] = _("The minimum budget must not be negative.")
+    if not (categories or regions or keywords or min_budget is not None):
+        errors["name"] = _(
+            "Give at least one of categories, regions, keywords or a minimum budget."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return Watch.objects.create(
+        organization=organization,
+        name=name.strip(),
+        mode=mode,
+        categories=list(categories),
+        regions=list(regions),
+        keywords=[k.strip() for k in keywords if k.strip()],
+        min_budget=min_budget,
+        created_by=by,
+    )
+
+
+def watch_delete(*, watch: Watch, by: User) -> None:
+    from accounts.selectors import membership_get
+
+    if membership_get(user=by, organization=watch.organization) is None:
+        raise ValidationError(_("You are not a member of this organization."))
+    watch.delete()
