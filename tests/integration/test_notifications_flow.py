@@ -144,3 +144,33 @@ def test_a_header_injection_attempt_adds_no_recipient(real_worker, sink) -> None
         assert message.envelope_to == [message.to]
         assert message.message["Bcc"] is None
     assert all("attacker" not in m.to for m in real_worker.messages())
+
+
+def test_the_morning_digest_is_sent_once_and_nothing_new_sends_nothing(real_worker, sink) -> None:
+    import datetime
+
+    import time_machine
+
+    from notifications.models import Frequency, Preference
+
+    world = _draft_world()
+    Preference.objects.create(user=world.seller, kind=Kind.NEW_MATCH, frequency=Frequency.DAILY)
+    _publish(world)
+    _wait_for(lambda: Notification.objects.filter(kind=Kind.NEW_MATCH, status="held").exists())
+    _wait_for(lambda: len(real_worker.messages()) == 1)  # the buyer's summary only
+    # The last 08:00 in Chengdu: the worker only sends rows that are due by its own clock.
+    from django.utils import timezone
+
+    morning = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
+    if morning > timezone.now():
+        morning -= datetime.timedelta(days=1)
+    with time_machine.travel(morning, tick=False):
+        assert services.digests_build() == 1
+    _wait_for(lambda: len(real_worker.messages()) == 2)
+    digest = next(m for m in real_worker.messages() if m.to == world.seller.email)
+    assert "交联聚乙烯绝缘电力电缆" in (digest.text or "")
+    assert digest.message_id == Notification.objects.get(kind=Kind.DIGEST).message_id
+    with time_machine.travel(morning + datetime.timedelta(days=1), tick=False):
+        assert services.digests_build() == 0  # nothing new: no digest row, no email
+    send_due.delay().get(timeout=60)
+    assert len(real_worker.messages()) == 2
