@@ -131,12 +131,12 @@ def _contact_visible(request: Request | None, organization: Organization) -> boo
     (answers to an organization's own members and to operators) show it."""
     if request is None or not request.user.is_authenticated:
         return request is None
-    visible = getattr(request, "_contact_visible_org_ids", False)
-    if visible is False:
-        from deals.selectors import contact_visible_org_ids
+    from deals.selectors import contact_visible_org_ids
 
-        visible = contact_visible_org_ids(user=request.user)  # type: ignore[arg-type]
-        request._contact_visible_org_ids = visible  # type: ignore[attr-defined]
+    cache_name = "_contact_visible_org_ids"
+    if not hasattr(request, cache_name):
+        setattr(request, cache_name, contact_visible_org_ids(user=request.user))
+    visible: set[int] | None = getattr(request, cache_name)
     return visible is None or organization.pk in visible
 
 

@@ -265,9 +265,10 @@ def test_operators_see_every_match_and_the_contact(world, operator):
 
 def test_filters_by_need_offer_status_and_score(world):
     supplier = world.client(world.supplier_user)
-    ids = lambda params: [
-        m["id"] for m in supplier.get("/api/v1/matches/", params).json()["results"]
-    ]  # noqa: E731
+
+    def ids(params):
+        return [m["id"] for m in supplier.get("/api/v1/matches/", params).json()["results"]]
+
     assert ids({"min_score": "0.6"}) == [world.match.pk]
     assert ids({"need": f"procurement_item:{world.item2.pk}"}) == [world.match2.pk]
     assert ids({"offer_product": world.product.pk}) == [world.match.pk, world.match2.pk]
