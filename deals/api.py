@@ -37,7 +37,9 @@ from .selectors import (
 
 class InterestSerializer(serializers.ModelSerializer[Interest]):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
-    attachment = serializers.FileField(read_only=True, use_url=True, allow_null=True)
+    attachment = serializers.SerializerMethodField(
+        help_text="Where the parties download the attachment (signed-in, not a public URL)."
+    )
 
     class Meta:
         model = Interest
@@ -57,6 +59,16 @@ class InterestSerializer(serializers.ModelSerializer[Interest]):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_attachment(self, interest: Interest) -> str | None:
+        if not interest.attachment:
+            return None
+        from django.urls import reverse
+
+        path = reverse("deals:interest-attachment", args=[interest.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class InterestRequestSerializer(serializers.Serializer[Any]):

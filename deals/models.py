@@ -26,7 +26,10 @@ def validate_attachment_size(value: FieldFile) -> None:
 
 
 def attachment_path(instance: Interest, filename: str) -> str:
-    return f"deals/interests/{instance.match_id}/{filename}"
+    """A path nobody can guess: attachments are served only through the parties' view."""
+    import uuid
+
+    return f"deals/interests/{instance.match_id}/{uuid.uuid4().hex}/{filename}"
 
 
 class Interest(models.Model):

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.selectors import user_from_request
+from accounts.selectors import user_from_request, user_is_operator
 from matching.models import Match
 from procurement.models import ProcurementItem
 
@@ -29,6 +29,22 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc) or _("You cannot do this.")
+
+
+@login_required
+def interest_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """An interest's attachment, for the two parties and operators only (never a public URL)."""
+    user = user_from_request(request)
+    interest = get_object_or_404(Interest, pk=pk)
+    orgs = set(member_org_ids(user))
+    allowed = interest.supplier_id in orgs or interest.buyer_id in orgs
+    if not (allowed or user_is_operator(user=user)) or not interest.attachment:
+        raise Http404
+    return FileResponse(
+        interest.attachment.open("rb"),
+        as_attachment=True,
+        filename=(interest.attachment.name or "").rsplit("/", 1)[-1],
+    )
 
 
 @login_required

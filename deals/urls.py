@@ -18,4 +18,5 @@ urlpatterns += [
     path("lines/<int:pk>/deal/", pages.line_deal, name="line-deal"),
     path("interests/<int:pk>/shortlist/", pages.interest_shortlist, name="interest-shortlist"),
     path("interests/<int:pk>/decline/", pages.interest_decline, name="interest-decline"),
+    path("interests/<int:pk>/attachment/", pages.interest_attachment, name="interest-attachment"),
 ]

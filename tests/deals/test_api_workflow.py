@@ -66,7 +66,8 @@ def test_the_full_path_from_match_to_deal(world, settings, tmp_path):
         body = response.json()
         assert body["interest"]["status"] == "interested"
         assert body["interest"]["total_price"] == "480000.00"
-        assert body["interest"]["attachment"]
+        download = body["interest"]["attachment"]
+        assert download.endswith(f"/interests/{world.match.interest.pk}/attachment/")
         # Staged disclosure: now the supplier sees the buyer's contact.
         assert body["buyer_contact"] == {"name": "四川测试建设集团", "contact_email": "cg@buyer.cn"}
         # ...on the other line of the same list too, but not before.
@@ -101,6 +102,21 @@ def test_the_full_path_from_match_to_deal(world, settings, tmp_path):
         world.item.refresh_from_db()
         assert world.item.status == ProcurementItem.Status.AWARDED
         assert Interest.objects.get().status == Interest.Status.AWARDED
+
+        # The attachment is for the two parties only.
+        from django.test import Client
+
+        for user, expected in (
+            (world.buyer_user, 200),
+            (world.supplier_user, 200),
+            (world.other_user, 404),
+        ):
+            browser = Client()
+            browser.force_login(user)
+            response = browser.get(download)
+            assert response.status_code == expected
+            if expected == 200:
+                assert b"".join(response.streaming_content) == b"%PDF-1.4 quote"
 
         # Both parties read the deal, another organization does not.
         assert supplier.get(f"/api/v1/deals/{deal.pk}/").status_code == 200
