@@ -28,6 +28,7 @@ def match_visible_to(*, user: User) -> QuerySet[Match]:
         "buyer",
         "supplier",
         "interest",
+        "interest__supplier",
     )
     if user_is_operator(user=user):
         return qs

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Role, User
 from accounts.selectors import membership_get
 from matching.models import Match
 from procurement.models import (
@@ -376,6 +376,8 @@ def deal_record(
     plist = items[0].plist
     buyer = plist.buyer
     _ensure_buyer(by, buyer)
+    if Role.SUPPLIER not in supplier.roles:
+        raise ValidationError({"supplier": _("%(org)s is not a supplier.") % {"org": supplier}})
     if supplier.pk == buyer.pk:
         raise ValidationError({"supplier": _("The supplier cannot be the buyer itself.")})
     with transaction.atomic():

@@ -223,6 +223,17 @@ def test_a_second_deal_on_an_awarded_line_is_refused(world):
         format="json",
     )
     assert response.status_code == 400 and "signed_on" in response.json()
+    response = buyer.post(
+        "/api/v1/deals/",
+        {
+            **payload,
+            "items": [world.item2.pk],
+            "contract_number": "HT-4",
+            "supplier": world.buyer.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "supplier" in response.json()
     assert Deal.objects.count() == 1
 
 
@@ -277,6 +288,24 @@ def test_operators_see_every_match_and_the_contact(world, operator):
     assert data["results"][0]["buyer_contact"]["contact_email"] == "cg@buyer.cn"
     # Operators read but do not act for a party.
     assert client.post(url(world.match, "interest"), {}).status_code == 403
+
+
+def test_the_match_list_takes_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    from deals import services
+    from tests.factories import MatchFactory, ProcurementItemFactory, ProductFactory
+
+    for n in range(12):
+        item = ProcurementItemFactory(plist=world.plist)
+        match = MatchFactory(
+            need_item=item, offer_product=ProductFactory(supplier=world.supplier, published=True)
+        )
+        if n % 2:
+            services.interest_express(match=match, by=world.supplier_user, message=f"第{n}")
+    client = world.client(world.supplier_user)
+    with django_assert_max_num_queries(12):
+        data = client.get("/api/v1/matches/").json()
+    assert data["count"] == 14
+    assert sum(1 for m in data["results"] if m["interest"]) == 6
 
 
 def test_filters_by_need_offer_status_and_score(world):
