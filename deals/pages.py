@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -156,6 +157,29 @@ def match_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except TransitionNotAllowed as exc:
         messages.error(request, exc.message)
     return redirect("deals:match-detail", pk=match.pk)
+
+
+@login_required
+def interests_received(request: HttpRequest) -> HttpResponse:
+    """A buyer's lines that suppliers answered: open interests, shortlisted, lowest total."""
+    orgs = member_org_ids(user_from_request(request))
+    open_statuses = [Interest.Status.INTERESTED, Interest.Status.SHORTLISTED]
+    lines = (
+        ProcurementItem.objects.filter(plist__buyer_id__in=orgs, interests__isnull=False)
+        .select_related("plist")
+        .annotate(
+            open_count=Count("interests", filter=Q(interests__status__in=open_statuses)),
+            shortlisted_count=Count(
+                "interests", filter=Q(interests__status=Interest.Status.SHORTLISTED)
+            ),
+            lowest_total=Min(
+                "interests__total_price", filter=Q(interests__status__in=open_statuses)
+            ),
+        )
+        .order_by("plist__deadline", "plist_id", "line_no", "pk")
+    )
+    page = Paginator(lines, 25).get_page(request.GET.get("page"))
+    return render(request, "deals/interests_received.html", {"page": page})
 
 
 def _own_line(request: HttpRequest, pk: int) -> ProcurementItem:

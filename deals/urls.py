@@ -14,6 +14,7 @@ urlpatterns += [
     path("matches/", pages.my_matches, name="my-matches"),
     path("matches/<int:pk>/", pages.match_detail, name="match-detail"),
     path("matches/<int:pk>/withdraw/", pages.match_withdraw, name="match-withdraw"),
+    path("interests/", pages.interests_received, name="interests-received"),
     path("lines/<int:pk>/interests/", pages.line_interests, name="line-interests"),
     path("lines/<int:pk>/deal/", pages.line_deal, name="line-deal"),
     path("interests/<int:pk>/shortlist/", pages.interest_shortlist, name="interest-shortlist"),
