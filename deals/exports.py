@@ -43,7 +43,7 @@ def stats_workbook(report: Report) -> bytes:
     used: set[str] = set()
     for table in report.tables:
         sheet = workbook.create_sheet(_sheet_title(str(table.title), used))
-        sheet.append([neutralise(str(c.label)) for c in table.columns])
+        sheet.append([neutralise(c.label_with_unit) for c in table.columns])
         for row in table.cells():
             sheet.append([_cell(value) for value in row])
     buffer = io.BytesIO()

@@ -69,6 +69,13 @@ class Column:
     label: str
     kind: str = "int"  # "text", "int" or "money" (yuan)
 
+    @property
+    def label_with_unit(self) -> str:
+        """The header of a spreadsheet, where money is a plain number of yuan."""
+        if self.kind == "money":
+            return _("%(label)s (yuan)") % {"label": self.label}
+        return str(self.label)
+
 
 @dataclass
 class Table:
@@ -190,7 +197,7 @@ def _procurement_tables(lookups: _Lookups) -> list[Table]:
     value_cols = [
         Column("lists", _("Lists")),
         Column("lines", _("Lines")),
-        Column("value", _("Value (yuan)"), "money"),
+        Column("value", _("Budget"), "money"),
     ]
     by_buyer = [
         {"label": row["plist__buyer__name"], **row}
@@ -288,8 +295,8 @@ def _opportunity_tables() -> list[Table]:
                 Column("demand", _("Demands")),
                 Column("supply", _("Supplies")),
                 Column("financing_count", _("Financing demands")),
-                Column("financing_amount", _("Financing demanded (yuan)"), "money"),
-                Column("amount", _("Amount (yuan)"), "money"),
+                Column("financing_amount", _("Financing demanded"), "money"),
+                Column("amount", _("Amount"), "money"),
             ],
             by_batch,
             chart=("label", "count"),
@@ -301,7 +308,7 @@ def _opportunity_tables() -> list[Table]:
                 Column("label", _("Type"), "text"),
                 Column("direction", _("Direction"), "text"),
                 Column("count", _("Opportunities")),
-                Column("amount", _("Amount (yuan)"), "money"),
+                Column("amount", _("Amount"), "money"),
             ],
             by_type,
         ),
@@ -339,7 +346,7 @@ def _funnel_columns(label: str) -> list[Column]:
         Column("interested", _("Interested")),
         Column("shortlisted", _("Shortlisted")),
         Column("deals", _("Deals")),
-        Column("signed_amount", _("Signed amount (yuan)"), "money"),
+        Column("signed_amount", _("Signed amount"), "money"),
     ]
 
 
@@ -447,7 +454,7 @@ def _funnel_tables(lookups: _Lookups) -> list[Table]:
             [
                 Column("label", _("Stage"), "text"),
                 Column("count", _("Count")),
-                Column("amount", _("Signed amount (yuan)"), "money"),
+                Column("amount", _("Signed amount"), "money"),
             ],
             overall,
             chart=("label", "count"),
@@ -518,7 +525,7 @@ def _unmet_table(lookups: _Lookups) -> Table:
             Column("label", _("Category"), "text"),
             Column("chain", _("Industry chain"), "text"),
             Column("lines", _("Lines")),
-            Column("value", _("Value (yuan)"), "money"),
+            Column("value", _("Budget"), "money"),
         ],
         rows,
         chart=("label", "value"),

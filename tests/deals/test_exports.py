@@ -107,7 +107,8 @@ def test_the_excel_report_has_one_sheet_per_table_and_neutralised_text(with_deal
     assert len(workbook.sheetnames) == len(report.tables) == 11
     by_buyer = workbook[workbook.sheetnames[0]]
     header = [c.value for c in by_buyer[1]]
-    assert header == [str(c.label) for c in report.table("procurement_by_buyer").columns]
+    assert header == [c.label_with_unit for c in report.table("procurement_by_buyer").columns]
+    assert header[-1].endswith(("（元）", "(yuan)"))
     cells = [c.value for c in by_buyer[2]]
     assert cells[0] == "'=cmd|' /C calc'!A0"  # text, not a formula
     assert cells[-1] == 700000  # money stays a number
