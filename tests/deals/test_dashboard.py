@@ -36,7 +36,7 @@ def test_operators_see_tables_charts_and_downloads(world, operator, django_asser
     )
     client = Client()
     client.force_login(operator)
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(45):
         response = client.get("/dashboard/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -61,7 +61,7 @@ def test_the_query_count_does_not_grow_with_the_data(
         MatchFactory(need_item=item, offer_product=ProductFactory(published=True))
     client = Client()
     client.force_login(operator)
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(45):
         assert client.get("/dashboard/").status_code == 200
 
 
