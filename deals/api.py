@@ -342,7 +342,8 @@ class MatchViewSet(
     """Matches of the caller's organizations: a supplier's offers, a buyer's needs.
 
     The buyer's contact (``buyer_contact``) is disclosed to a supplier only after it expressed
-    interest in a line of that list.
+    interest in a line of that list. A buyer ranks the interested suppliers of a line with
+    ``?need_item=<line>&has_interest=true&ordering=rank``; each match carries its interest and quote.
     """
 
     queryset = Match.objects.none()

@@ -73,3 +73,31 @@ def test_amounts_in_wan_and_yi():
         assert wan_yi(Decimal("536000")) == "53.60万元"
         assert wan_yi(Decimal("800")) == "800元"
         assert wan_yi(None) == "—"
+
+
+def test_the_admin_screens_list_and_show_the_new_models(world, admin_client):
+    services.interest_express(match=world.match, by=world.supplier_user, message="有意")
+    deal = services.deal_record(
+        by=world.buyer_user,
+        supplier=world.supplier,
+        items=[world.item],
+        amount=Decimal("1000"),
+        signed_on=timezone.localdate(),
+        contract_number="HT-ADMIN",
+    )
+    from deals.models import AuditEvent, Interest
+
+    interest = Interest.objects.get()
+    event = AuditEvent.objects.first()
+    for url in (
+        "/admin/deals/interest/",
+        f"/admin/deals/interest/{interest.pk}/change/",
+        "/admin/deals/deal/",
+        f"/admin/deals/deal/{deal.pk}/change/",
+        "/admin/deals/auditevent/",
+        f"/admin/deals/auditevent/{event.pk}/change/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    # The trail cannot be added to or deleted from the admin.
+    assert admin_client.get("/admin/deals/auditevent/add/").status_code == 403
+    assert admin_client.get(f"/admin/deals/auditevent/{event.pk}/delete/").status_code == 403
