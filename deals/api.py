@@ -343,7 +343,8 @@ class MatchViewSet(
 
     The buyer's contact (``buyer_contact``) is disclosed to a supplier only after it expressed
     interest in a line of that list. A buyer ranks the interested suppliers of a line with
-    ``?need_item=<line>&has_interest=true&ordering=rank``; each match carries its interest and quote.
+    ``?need_item=<line>&has_interest=true&ordering=rank``; each match carries its
+    interest and quote.
     """
 
     queryset = Match.objects.none()
