@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -326,7 +327,7 @@ class DealFilter(filters.FilterSet):
 
 
 class IsOperator(permissions.BasePermission):
-    message = "Only the programme office can see the programme's figures."
+    message = gettext_lazy("Only the programme office can see the programme's figures.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
