@@ -20,6 +20,7 @@ COPY catalog ./catalog
 COPY procurement ./procurement
 COPY matching ./matching
 COPY notifications ./notifications
+COPY deals ./deals
 RUN pip install .
 COPY . .
 

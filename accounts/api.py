@@ -117,6 +117,28 @@ class OrganizationSerializer(serializers.ModelSerializer[Organization]):
         # Uniqueness and the check digit are the service's job (one clear message).
         extra_kwargs: dict[str, Any] = {"uscc": {"validators": []}}
 
+    def to_representation(self, instance: Organization) -> dict[str, Any]:
+        data = dict(super().to_representation(instance))
+        if not _contact_visible(self.context.get("request"), instance):
+            data["contact_email"] = ""
+        return data
+
+
+def _contact_visible(request: Request | None, organization: Organization) -> bool:
+    """Staged disclosure: an organization's contact is for its members, operators, and the
+    parties of an interest (a supplier sees a buyer's contact once it expressed interest in
+    one of its lines; the buyer then sees the supplier's). Serializers built without a request
+    (answers to an organization's own members and to operators) show it."""
+    if request is None or not request.user.is_authenticated:
+        return request is None
+    from deals.selectors import contact_visible_org_ids
+
+    cache_name = "_contact_visible_org_ids"
+    if not hasattr(request, cache_name):
+        setattr(request, cache_name, contact_visible_org_ids(user=request.user))
+    visible: set[int] | None = getattr(request, cache_name)
+    return visible is None or organization.pk in visible
+
 
 class OrganizationUpdateSerializer(OrganizationSerializer):
     class Meta(OrganizationSerializer.Meta):

@@ -99,7 +99,8 @@ def main() -> None:
         while True:
             indexed = Document.objects.filter(key__in=keys).count()
             busy = any((app.control.inspect(timeout=1).active() or {}).values())
-            if indexed == len(keys) and redis.llen("celery") == 0 and not busy:
+            queued = redis.llen("celery") + redis.llen("matching")
+            if indexed == len(keys) and queued == 0 and not busy:
                 break
             time.sleep(0.5)
         elapsed = time.perf_counter() - started

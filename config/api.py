@@ -18,6 +18,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # Services raise Django's ValidationError; the API answers it like a serializer error.
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    from deals.exceptions import TransitionNotAllowed
+
+    if isinstance(exc, TransitionNotAllowed):
+        # The request was well formed but the current state forbids the step.
+        return Response({"detail": exc.message, "code": exc.code}, status=409)
     return drf_exception_handler(exc, context)
 
 

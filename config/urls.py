@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from catalog import api as catalog_api
+from deals import api as deals_api
 from notifications import api as notifications_api
 from notifications import views as notification_views
 from procurement import api as procurement_api
@@ -34,12 +35,15 @@ router.register(
 router.register("opportunities", procurement_api.OpportunityViewSet, basename="opportunity")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 router.register("watches", notifications_api.WatchViewSet, basename="watch")
+router.register("matches", deals_api.MatchViewSet, basename="match")
+router.register("deals", deals_api.DealViewSet, basename="deal")
 
 api_v1 = [
     path("auth/register/", accounts_api.RegisterView.as_view(), name="register"),
     path("auth/verify-email/", accounts_api.VerifyEmailView.as_view(), name="verify-email"),
     path("auth/token/", accounts_api.ObtainTokenView.as_view(), name="token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("stats/", deals_api.StatsView.as_view(), name="stats"),
     path(
         "me/notification-preferences/",
         notifications_api.PreferencesView.as_view(),
@@ -58,6 +62,7 @@ urlpatterns = [
     path("procurement/", include("procurement.urls")),
     path("catalog/", include("catalog.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("deals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -89,7 +89,7 @@ def need_context(match: Any) -> dict[str, Any]:
             "quantity": f"{item.quantity.normalize():f} {item.unit}".strip()
             if item.quantity is not None
             else "",
-            "budget": yuan(item.budget),
+            "budget": yuan(item.budget) if item.budget is not None else "",
             "deadline": plist.deadline,
             "delivery_date": item.delivery_date,
             "region": item.delivery_region.name if item.delivery_region_id else "",
@@ -103,7 +103,7 @@ def need_context(match: Any) -> dict[str, Any]:
         else opportunity.organization_name,
         "list_title": opportunity.batch.title,
         "quantity": "",
-        "budget": yuan(opportunity.amount),
+        "budget": yuan(opportunity.amount) if opportunity.amount is not None else "",
         "deadline": opportunity.deadline,
         "delivery_date": None,
         "region": opportunity.region.name if opportunity.region_id else "",
@@ -141,13 +141,37 @@ def headline(notification: Notification) -> str:
             return _("The deadline moved: %(names)s") % {"names": names}
         return _("Changed by the buyer: %(names)s") % {"names": names}
     if notification.kind in (Kind.INTEREST, Kind.WORKFLOW):
-        return str(ctx.get("headline", "")) or notification.get_kind_display()
+        verb = ctx.get("verb")
+        parties: dict[str, str] = {
+            "supplier": ctx.get("supplier", ""),
+            "buyer": ctx.get("buyer", ""),
+            "line": ctx.get("line", ""),
+        }
+        if verb == "interest_expressed":
+            return _("%(supplier)s is interested in your line %(line)s") % parties
+        if verb == "shortlisted":
+            return _("%(buyer)s shortlisted you for %(line)s") % parties
+        if verb == "declined":
+            return _("%(buyer)s declined your offer for %(line)s") % parties
+        if verb == "deal_recorded":
+            amounts = {"amount": yuan(ctx.get("amount"))}
+            return _("Deal recorded: %(buyer)s and %(supplier)s, %(amount)s") % (parties | amounts)
+        return str(notification.get_kind_display())
     if notification.kind == Kind.DIGEST:
         return _("Your Duijie digest: %(count)s new") % {"count": ctx.get("count", 0)}
     return str(notification.get_kind_display())
 
 
 def link(notification: Notification) -> str:
+    """Where an email takes its reader: the match, the line's answers, or the notification."""
+    if notification.context.get("path"):
+        return absolute_url(str(notification.context["path"]))
+    if notification.kind == Kind.NEW_MATCH and notification.match_id:
+        return absolute_url(reverse("deals:match-detail", args=[notification.match_id]))
+    if notification.kind == Kind.LIST_SUMMARY and notification.context.get("list_id"):
+        return absolute_url(
+            reverse("procurement:list-preview", args=[notification.context["list_id"]])
+        )
     return absolute_url(reverse("notifications:detail", args=[notification.pk]))
 
 

@@ -120,12 +120,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "headline": delivery.headline(notification),
         "dismissed": False,
     }
-    if notification.match_id:
+    if notification.kind == Kind.NEW_MATCH and notification.match is not None:
         context.update(delivery.need_context(notification.match))
         context["offer"] = delivery.offer_name(notification.match)
         context["match"] = notification.match
         context["dismissed"] = MatchFeedback.objects.filter(
-            match_id=notification.match_id, organization=notification.organization
+            match=notification.match, organization=notification.organization
         ).exists()
         context["not_relevant_token"] = delivery.not_relevant_token(notification)
     return render(request, "notifications/detail.html", context)

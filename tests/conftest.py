@@ -201,7 +201,29 @@ def real_worker(
     try:
         yield mailbox
     finally:
+        # Let the worker finish what this test started (matching queues emails), so that the
+        # database flush does not race it and the next test's mailbox starts empty.
+        _drain(app)
         app.conf.task_always_eager = True
+
+
+def _drain(app: Any, timeout: float = 120) -> None:
+    queues = [q.name for q in app.amqp.queues.values()] or ["celery"]
+    deadline = time.monotonic() + timeout
+    idle_rounds = 0
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        while time.monotonic() < deadline:
+            inspect = app.control.inspect(timeout=0.5)
+            busy = any((inspect.active() or {}).values()) or any(
+                (inspect.reserved() or {}).values()
+            )
+            queued = sum(client.llen(name) for name in queues)
+            idle_rounds = 0 if busy or queued else idle_rounds + 1
+            if idle_rounds >= 2:
+                return
+            time.sleep(0.2)
+    raise AssertionError(f"the Celery worker was still busy {timeout} s after the test")
 
 
 def wait_for_mail(box: Mailbox, *, to: str, timeout: float = 30) -> Any:

@@ -8,6 +8,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from accounts.models import Membership, Organization, User
 from catalog.models import Category, Product, Region
+from matching.models import Match
 from procurement.models import (
     Opportunity,
     OpportunityBatch,
@@ -140,3 +141,20 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     direction = Opportunity.Direction.DEMAND
     type = Opportunity.Type.OTHER
     title = factory.Sequence(lambda n: f"测试机会{n}")
+
+
+class MatchFactory(factory.django.DjangoModelFactory):
+    """A stored match of a procurement line and a product (what the matcher writes)."""
+
+    class Meta:
+        model = Match
+
+    need_item = factory.SubFactory(ProcurementItemFactory)
+    offer_product = factory.SubFactory(ProductFactory)
+    need_key = factory.LazyAttribute(lambda m: f"procurement_item:{m.need_item.pk}")
+    offer_key = factory.LazyAttribute(lambda m: f"product:{m.offer_product.pk}")
+    buyer = factory.LazyAttribute(lambda m: m.need_item.plist.buyer)
+    supplier = factory.LazyAttribute(lambda m: m.offer_product.supplier)
+    score = 0.7
+    rank = 1
+    notify = True

@@ -20,6 +20,11 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/categories/",
         "/api/v1/regions/",
         "/api/v1/organizations/{id}/members/",
+        "/api/v1/matches/",
+        "/api/v1/matches/{id}/interest/",
+        "/api/v1/matches/{id}/shortlist/",
+        "/api/v1/deals/",
+        "/api/v1/stats/",
     ):
         assert route in text, route
     assert "2027年第一季度房建项目物资集中采购清单" in text  # request examples are included
