@@ -104,7 +104,8 @@ def _city_prefix(code: str) -> str:
 def procurement_list_browse(*, user: User, filters: dict[str, Any]) -> QuerySet[ProcurementList]:
     """Visible lists narrowed by the browse form's cleaned data, newest first.
 
-    Keywords match the title, description, buyer and line names (every word
+    Keywords match the title, description, buyer, and the lines' names, specs
+    and delivery places (every word
     must occur somewhere: Chinese needs no spaces, ``电缆`` finds ``交联电力电缆``).
     """
     qs = procurement_list_visible_to(user=user)
@@ -115,7 +116,13 @@ def procurement_list_browse(*, user: User, filters: dict[str, Any]) -> QuerySet[
             Q(title__icontains=word)
             | Q(description__icontains=word)
             | Q(buyer__name__icontains=word)
-            | Q(pk__in=items.filter(name__icontains=word).values("plist_id"))
+            | Q(
+                pk__in=items.filter(
+                    Q(name__icontains=word)
+                    | Q(specs__icontains=word)
+                    | Q(delivery_region__name__icontains=word)
+                ).values("plist_id")
+            )
         )
     for key in ("chain", "category"):
         node = filters.get(key)

@@ -85,6 +85,7 @@ def list_upload(request: HttpRequest) -> HttpResponse:
         )
         if plist is not None:
             messages.success(request, _("The sheet was read. Check the preview, then publish."))
+            plist = procurement_list_visible_to(user=user).get(pk=plist.pk)  # with its totals
             lines = plist.items.select_related(
                 "category", "delivery_region", "delivery_region__parent"
             ).order_by("line_no", "pk")

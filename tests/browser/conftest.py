@@ -4,7 +4,12 @@ One browser per test session; one fresh context (cookies, language) per test.
 Screenshots go to ``test-artifacts/screenshots/<test name>/NN-<step>.png``
 (gitignored): ``shot("supplier-signed-in")`` numbers them in the order taken.
 The live server uses the real test database, so browser tests use
-``transactional_db`` (the live_server fixture asks for it).
+``transactional_db`` (the live_server fixture asks for it); mark them
+``BROWSER_DB`` so that the seeded regions and taxonomy, flushed by earlier
+transactional tests, are restored.
+
+To extend a journey: ``sign_in(page, email)``, ``sign_out(page)``, then
+``shot("what-the-user-sees")`` after each step.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.conf import settings
 CHROMIUM = os.environ.get("DUIJIE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery"  # the factories' password
+BROWSER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,23 +37,45 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="package")
+def browser(django_db_setup: None) -> Iterator[Any]:
+    """One Chromium for all the browser tests (they are this package), closed after them.
+
+    While Playwright's sync API runs, an event loop runs in this thread: Django
+    then refuses ORM calls (async-unsafe guard; allowed here) and hands this
+    thread other connection objects, which need the serialized seed data that
+    ``serialized_rollback`` restores. Both are undone when the browser closes,
+    so the tests after this package run as before.
+    """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run .ci/browser (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; Django's
-    # async-safety guard would then refuse the ORM calls the tests make.
+    seeds = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    try:
+        with sync_playwright() as playwright:
+            for alias, seed in seeds.items():
+                if seed is not None:
+                    connections[alias]._test_serialized_contents = seed
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+                connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -83,12 +111,13 @@ def shot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
 
 
 def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form, as a person would."""
+    """Sign in through the login form, as a person would, and check it worked."""
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(email)
     page.locator("#id_password").fill(password)
-    page.locator("form.card button[type=submit]").click()
+    page.locator("main form.card button[type=submit]").click()
     page.wait_for_load_state()
+    assert page.locator("header form[action$='/logout/']").count() == 1, page.content()[:2000]
 
 
 def sign_out(page: Any) -> None:

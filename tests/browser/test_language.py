@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import pytest
+from .conftest import BROWSER_DB
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = BROWSER_DB
 
 
 def test_the_language_switcher_goes_to_english_and_back(page, shot):
