@@ -13,6 +13,7 @@ urlpatterns = [
     # The upload's preview is the owner's view of the list's page.
     path("lists/<int:pk>/", views.list_detail, name="list-preview"),
     path("lists/<int:pk>/publish/", views.list_publish, name="list-publish"),
+    path("lists/<int:pk>/close/", views.list_close, name="list-close"),
     path("opportunities/", views.opportunities_browse, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity-detail"),
     path("batches/", views.batches_manage, name="batches-manage"),

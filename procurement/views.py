@@ -150,6 +150,27 @@ def list_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def list_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """The buyer stops taking offers (published list) or withdraws it (``cancel``)."""
+    plist = _own_list(request, pk)
+    user = user_from_request(request)
+    cancel = request.POST.get("action") == "cancel"
+    try:
+        if cancel:
+            services.procurement_list_cancel(plist=plist, by=user)
+        else:
+            services.procurement_list_close(plist=plist, by=user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(
+            request, _("The list is cancelled.") if cancel else _("The list is closed.")
+        )
+    return redirect("procurement:list-detail", pk=plist.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def list_create(request: HttpRequest) -> HttpResponse:
     """A list typed in the browser: its heading and up to a few lines, saved as a draft."""

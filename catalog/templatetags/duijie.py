@@ -46,3 +46,12 @@ def page_url(context: dict[str, Any], number: int) -> str:
     params = request.GET.copy()
     params["page"] = number
     return "?" + params.urlencode()
+
+
+@register.filter
+def role_names(roles: Any) -> str:
+    """``["supplier", "buyer"]`` → ``供应商、采购方`` in the current language."""
+    from accounts.models import Role
+
+    labels = dict(Role.choices)
+    return _(", ").join(str(labels.get(role, role)) for role in roles or [])

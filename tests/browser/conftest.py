@@ -64,7 +64,8 @@ def browser(django_db_setup: None) -> Iterator[Any]:
                 if seed is not None:
                     connections[alias]._test_serialized_contents = seed
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"],
             )
             try:
                 yield browser

@@ -449,3 +449,41 @@ def test_amounts_are_shown_in_wan_and_yi(value, shown):
 
     with translation.override("zh-hans"):
         assert money(value) == shown
+
+
+def test_a_buyer_closes_a_published_list_and_cancels_a_draft(client, buyer):
+    user, org = buyer
+    published = ProcurementListFactory(buyer=org, published=True)
+    ProcurementItemFactory(plist=published)
+    draft = ProcurementListFactory(buyer=org)
+    client.force_login(user)
+    client.post(f"/procurement/lists/{published.pk}/close/")
+    client.post(f"/procurement/lists/{draft.pk}/close/", {"action": "cancel"})
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.status, draft.status) == ("closed", "cancelled")
+    response = client.post(f"/procurement/lists/{draft.pk}/close/", follow=True)
+    assert response.status_code == 200  # already cancelled: a message, not an error page
+    other = ProcurementListFactory(published=True)
+    assert client.post(f"/procurement/lists/{other.pk}/close/").status_code == 404
+
+
+def test_dates_are_shown_in_shanghai_time(client):
+    from django.utils import timezone as tz
+
+    plist = ProcurementListFactory(
+        published=True,
+        published_at=datetime.datetime(2026, 3, 1, 18, 30, tzinfo=datetime.UTC),
+    )
+    page = client.get(f"/procurement/lists/{plist.pk}/").content.decode()
+    assert "2026-03-02 02:30" in page  # 18:30 UTC is 02:30 the next day in 成都
+    assert tz.get_current_timezone_name() == "Asia/Shanghai"
+
+
+def test_roles_are_named_in_the_users_language(client, supplier):
+    user, org = supplier
+    org.roles = ["supplier", "buyer"]
+    org.save()
+    client.force_login(user)
+    page = client.get(f"/accounts/organizations/{org.pk}/").content.decode()
+    assert "供应商、采购方" in page
