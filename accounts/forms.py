@@ -163,3 +163,16 @@ class BadgeAwardForm(forms.Form):
         if org is None:
             raise forms.ValidationError(_("No registered organization has this code."))
         return org
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=100, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of pages and emails"), choices=User.Language.choices
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -27,7 +28,9 @@ from .forms import (
     InvitationForm,
     OrganizationCreateForm,
     OrganizationEditForm,
+    ProfileForm,
     RegistrationWithOrganizationForm,
+    ResendVerificationForm,
     VerificationForm,
 )
 from .models import Badge, Membership, Organization
@@ -117,6 +120,47 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         _("Your email address %(email)s is verified. You can sign in now.") % {"email": user.email},
     )
     return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def verification_resend(request: HttpRequest) -> HttpResponse:
+    """A new verification link; the answer is the same for unknown addresses (no enumeration)."""
+    form = ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_resend_verification(email=form.cleaned_data["email"])
+        messages.success(
+            request,
+            _(
+                "If %(email)s belongs to an account that is not verified yet,"
+                " a new link is on its way."
+            )
+            % {"email": form.cleaned_data["email"]},
+        )
+        return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/verify_resend.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own name and language; links to the password change and organizations."""
+    user = user_from_request(request)
+    form = ProfileForm(request.POST or None, initial={"name": user.name, "language": user.language})
+    if request.method == "POST" and form.is_valid():
+        services.user_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile is saved."))
+        response = redirect("accounts:profile")
+        # The chosen language applies at once, as the switcher would.
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+        return response
+    return render(
+        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required

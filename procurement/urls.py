@@ -14,6 +14,7 @@ urlpatterns = [
     path("lists/<int:pk>/", views.list_detail, name="list-preview"),
     path("lists/<int:pk>/publish/", views.list_publish, name="list-publish"),
     path("lists/<int:pk>/close/", views.list_close, name="list-close"),
+    path("lists/<int:pk>/lines/", views.list_add_line, name="list-add-line"),
     path("opportunities/", views.opportunities_browse, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity-detail"),
     path("batches/", views.batches_manage, name="batches-manage"),

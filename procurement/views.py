@@ -27,6 +27,7 @@ from . import services
 from .forms import (
     BatchForm,
     BrowseForm,
+    ItemForm,
     ItemFormSet,
     ListForm,
     ListUploadForm,
@@ -132,7 +133,44 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": None,
             "is_owner": bool(is_owner),
             "page_obj": paginate(request, lines, per_page=50),
+            "line_form": ItemForm(prefix="line") if is_owner else None,
         },
+    )
+
+
+@login_required
+@require_POST
+def list_add_line(request: HttpRequest, pk: int) -> HttpResponse:
+    """One more line, typed on the list's page (drafts and published lists)."""
+    plist = _own_list(request, pk)
+    user = user_from_request(request)
+    form = ItemForm(request.POST, prefix="line")
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        budget = data.pop("budget_wan", None)
+        if budget is not None:
+            data["budget"] = budget * WAN
+        try:
+            services.procurement_item_add(plist=plist, by=user, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The line is added."))
+            return redirect("procurement:list-detail", pk=plist.pk)
+    lines = plist.items.select_related(
+        "category", "delivery_region", "delivery_region__parent"
+    ).order_by("line_no", "pk")
+    return render(
+        request,
+        "procurement/list_preview.html",
+        {
+            "plist": plist,
+            "report": None,
+            "is_owner": True,
+            "page_obj": paginate(request, lines, per_page=50),
+            "line_form": form,
+        },
+        status=400,
     )
 
 

@@ -487,3 +487,47 @@ def test_roles_are_named_in_the_users_language(client, supplier):
     client.force_login(user)
     page = client.get(f"/accounts/organizations/{org.pk}/").content.decode()
     assert "供应商、采购方" in page
+
+
+def test_a_buyer_adds_a_line_on_the_lists_page(client, buyer):
+    user, org = buyer
+    plist = ProcurementListFactory(buyer=org)
+    ProcurementItemFactory(plist=plist, line_no=1)
+    client.force_login(user)
+    url = f"/procurement/lists/{plist.pk}/lines/"
+    response = client.post(url, {"line-name": "", "line-quantity": "0"})
+    assert response.status_code == 400
+    assert {"name", "quantity"} <= set(response.context["line_form"].errors)
+    response = client.post(
+        url, {"line-name": "镀锌钢管", "line-quantity": "20", "line-budget_wan": "1.5"}
+    )
+    assert response.status_code == 302
+    line = plist.items.get(name="镀锌钢管")
+    assert line.budget == Decimal("15000") and line.line_no == 2
+    other = ProcurementListFactory()
+    assert (
+        client.post(f"/procurement/lists/{other.pk}/lines/", {"line-name": "x"}).status_code == 404
+    )
+
+
+def test_resending_the_verification_link_and_the_profile(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.factories import UserFactory
+
+    UserFactory(email="new@example.com", email_verified_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/verify/resend/", {"email": "new@example.com"})
+        client.post("/accounts/verify/resend/", {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+    assert client.post("/accounts/verify/resend/", {"email": "not an email"}).status_code == 400
+
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post("/accounts/profile/", {"name": "王工", "language": "en"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.name, user.language) == ("王工", "en")
+    assert "My account" in client.get("/accounts/profile/").content.decode()
+    assert client.post("/accounts/profile/", {"language": "fr"}).status_code == 400
