@@ -83,12 +83,17 @@ class BrowseForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 电缆 德阳")}),
     )
     chain = CategoryChoiceField(
-        label=_("Industry chain"), queryset=_chain_choices(), required=False
+        label=_("Industry chain"), queryset=_chain_choices(), required=False, empty_label=_("All")
     )
     category = CategoryChoiceField(
-        label=_("Product category"), queryset=_category_choices(), required=False
+        label=_("Product category"),
+        queryset=_category_choices(),
+        required=False,
+        empty_label=_("All"),
     )
-    city = forms.ModelChoiceField(label=_("City"), queryset=_city_choices(), required=False)
+    city = forms.ModelChoiceField(
+        label=_("City"), queryset=_city_choices(), required=False, empty_label=_("All")
+    )
     amount_min = forms.DecimalField(
         label=_("Budget from (万元)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
@@ -108,15 +113,22 @@ class BrowseForm(forms.Form):
             self.add_error("amount_max", _("The upper bound is below the lower bound."))
         return data
 
+    @property
+    def advanced(self) -> bool:
+        """Whether a filter other than the keywords is set (or wrong): show them all."""
+        return bool(self.errors) or any(
+            self.data.get(name) for name in self.fields if name not in ("q", "page")
+        )
+
 
 class OpportunityBrowseForm(BrowseForm):
     type = forms.ChoiceField(
-        label=_("Type"), required=False, choices=[("", "---------"), *Opportunity.Type.choices]
+        label=_("Type"), required=False, choices=[("", _("All")), *Opportunity.Type.choices]
     )
     direction = forms.ChoiceField(
         label=_("Direction"),
         required=False,
-        choices=[("", "---------"), *Opportunity.Direction.choices],
+        choices=[("", _("All")), *Opportunity.Direction.choices],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -23,8 +23,8 @@ UNLABELLED_JS = """
   .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
   .filter(el => {
     if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
-    if (el.tagName === 'BUTTON') return !el.innerText.trim();
-    if (el.labels && el.labels.length && [...el.labels].some(l => l.innerText.trim())) return false;
+    if (el.tagName === 'BUTTON') return !el.textContent.trim();
+    if (el.labels && [...el.labels].some(l => l.textContent.trim())) return false;
     return true;
   })
   .map(el => el.outerHTML.slice(0, 120))

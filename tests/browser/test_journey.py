@@ -116,21 +116,23 @@ def test_supplier_posts_a_product_and_buyer_publishes_a_list(page, shot, tmp_pat
     anyone_finds_the_list(page, shot, plist)
 
 
-def test_pages_fit_a_phone_screen(browser, live_server, tmp_path):
+def test_pages_fit_a_phone_screen(page, shot):
     """At 375 px wide nothing scrolls sideways: the header wraps, tables stack."""
     from tests.factories import ProcurementItemFactory, ProcurementListFactory
 
     plist = ProcurementListFactory(published=True, title="手机宽度测试清单")
     ProcurementItemFactory.create_batch(3, plist=plist, specs="YJV22 3×240 " * 5)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
-    try:
-        page = context.new_page()
-        for url in ("/", "/procurement/lists/", f"/procurement/lists/{plist.pk}/"):
-            page.goto(url)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, (url, overflow)
-        page.screenshot(path=str(tmp_path / "phone.png"))
-    finally:
-        context.close()
+    page.set_viewport_size({"width": 375, "height": 800})
+    for name, url in (
+        ("home", "/"),
+        ("lists", "/procurement/lists/"),
+        ("list-detail", f"/procurement/lists/{plist.pk}/"),
+        ("opportunities", "/procurement/opportunities/"),
+        ("register", "/accounts/register/"),
+    ):
+        page.goto(url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (url, overflow)
+        shot(f"phone-{name}")
