@@ -1,17 +1,24 @@
-"""The smoke journey in a real browser: a supplier posts a product, a buyer publishes a list.
+"""The smoke journey in a real browser.
 
-Each step takes a screenshot under test-artifacts/screenshots/<test>/. The journey
-is written as steps so that the matching, email and deal steps can be added.
+A supplier signs up with its enterprise and verifies its email, an operator
+verifies the enterprise, the supplier posts a product, a buyer uploads a list and
+publishes it, and anyone finds it. Each step is a function taking ``(page, shot,
+people)`` and takes screenshots under test-artifacts/screenshots/<test>/, so the
+matching, email (swap ``verification_link`` for the SMTP sink) and deal steps can
+be added between them.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from accounts.models import Organization
+from django.core import mail
+
+from accounts.models import Organization, User
 from catalog.models import Product
 from procurement.models import ProcurementList
-from tests.factories import MembershipFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory, make_uscc
 
 from .conftest import BROWSER_DB, sign_in, sign_out
 
@@ -24,19 +31,68 @@ LIST_CSV = (
 )
 
 
+SUPPLIER_EMAIL = "sales@chuanneng-cable.example.cn"
+SUPPLIER_PASSWORD = "蜀缆-2026-secure"
+
+
 def _people() -> dict[str, object]:
-    supplier_org = OrganizationFactory(roles=["supplier"], name="德阳川能线缆有限公司")
+    """The buyer and the operator exist already; the supplier signs up in the journey."""
     buyer_org = OrganizationFactory(roles=["buyer"], name="四川能投物资有限公司")
+    operator_org = OrganizationFactory(roles=["operator"], name="成都都市圈供需对接办公室")
     return {
-        "supplier_org": supplier_org,
-        "supplier": MembershipFactory(organization=supplier_org).user,
         "buyer_org": buyer_org,
         "buyer": MembershipFactory(organization=buyer_org).user,
+        "operator": MembershipFactory(organization=operator_org).user,
     }
 
 
+def verification_link(to: str) -> str:
+    """The path of the verification link emailed to ``to`` (the local mail outbox)."""
+    message = next(m for m in reversed(mail.outbox) if to in m.to)
+    match = re.search(r"/accounts/verify/[^/\s\"<>]+/", message.body)
+    assert match, message.body
+    return match.group(0)
+
+
+def supplier_signs_up_and_verifies_the_email(page, shot, people) -> None:
+    page.goto("/")
+    page.locator("header").get_by_role("link", name="注册").click()
+    page.get_by_label("电子邮箱").fill(SUPPLIER_EMAIL)
+    page.get_by_label("您的姓名").fill("李经理")
+    page.get_by_label("密码", exact=True).fill(SUPPLIER_PASSWORD)
+    page.get_by_label("企业名称").fill("德阳川能线缆有限公司")
+    page.get_by_label("统一社会信用代码").fill(make_uscc(6001))
+    page.get_by_label("地区", exact=True).select_option("510600")
+    page.get_by_label("供应商").check()
+    page.get_by_label("产业链", exact=True).fill("清洁能源装备")
+    shot("supplier-sign-up-form")
+    page.get_by_role("button", name="注册").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="请查收邮件").is_visible()
+    shot("supplier-asked-to-check-email")
+    page.goto(verification_link(SUPPLIER_EMAIL))
+    assert page.locator(".messages").is_visible()
+    shot("supplier-email-verified")
+    people["supplier"] = User.objects.get(email=SUPPLIER_EMAIL)
+    people["supplier_org"] = Organization.objects.get(name="德阳川能线缆有限公司")
+    assert people["supplier_org"].verification_status == "pending"
+
+
+def operator_verifies_the_supplier(page, shot, people) -> None:
+    sign_in(page, people["operator"].email)
+    page.get_by_role("link", name="企业认证").click()
+    card = page.locator("article", has_text="德阳川能线缆有限公司")
+    shot("operator-verification-queue")
+    card.get_by_role("button", name="通过认证").click()
+    page.wait_for_load_state()
+    people["supplier_org"].refresh_from_db()
+    assert people["supplier_org"].verification_status == "verified"
+    shot("operator-verified-the-supplier")
+    sign_out(page)
+
+
 def supplier_creates_and_publishes_a_product(page, shot, people) -> Product:
-    sign_in(page, people["supplier"].email)
+    sign_in(page, SUPPLIER_EMAIL, SUPPLIER_PASSWORD)
     shot("supplier-signed-in")
     page.get_by_role("link", name="我的产品").click()
     page.get_by_role("link", name="添加产品").click()
@@ -108,9 +164,10 @@ def anyone_finds_the_list(page, shot, plist: ProcurementList) -> None:
     shot("public-list-detail")
 
 
-def test_supplier_posts_a_product_and_buyer_publishes_a_list(page, shot, tmp_path):
+def test_supplier_signs_up_posts_a_product_and_buyer_publishes_a_list(page, shot, tmp_path):
     people = _people()
-    assert Organization.objects.filter(verification_status="verified").count() == 2
+    supplier_signs_up_and_verifies_the_email(page, shot, people)
+    operator_verifies_the_supplier(page, shot, people)
     supplier_creates_and_publishes_a_product(page, shot, people)
     plist = buyer_uploads_and_publishes_a_list(page, shot, people, tmp_path)
     anyone_finds_the_list(page, shot, plist)
