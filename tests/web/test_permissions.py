@@ -150,3 +150,23 @@ def test_a_plain_member_cannot_edit_the_organization_or_invite(client, supplier)
     supplier[1].refresh_from_db()
     assert supplier[1].name != "改名"
     assert not supplier[1].invitations.exists()
+
+
+def _nav(client) -> str:
+    page = client.get("/").content.decode()
+    return page[page.index("<header") : page.index("</header>")]
+
+
+def test_the_navigation_follows_the_role(client, supplier, buyer, operator_user):
+    nav = _nav(client)
+    assert "/accounts/login/" in nav and "/catalog/products/" not in nav
+    client.force_login(supplier[0])
+    nav = _nav(client)
+    assert "/catalog/products/" in nav and "/procurement/lists/mine/" not in nav
+    assert "/accounts/operator/" not in nav
+    client.force_login(buyer[0])
+    nav = _nav(client)
+    assert "/procurement/lists/mine/" in nav and "/catalog/products/" not in nav
+    client.force_login(operator_user)
+    nav = _nav(client)
+    assert "/accounts/operator/verification/" in nav and "/procurement/batches/" in nav
