@@ -194,7 +194,10 @@ def test_a_list_form_without_lines_or_with_bad_lines_is_a_400(client, buyer):
 
 def test_browsing_lists_filters_by_chinese_keywords_city_and_budget(client):
     cable = ProcurementListFactory(published=True, title="二季度物资采购")
-    ProcurementItemFactory(plist=cable, name="交联聚乙烯绝缘电力电缆", budget=Decimal("355000"))
+    power_cable = Category.objects.filter(level="category", name_zh__contains="电缆").first()
+    ProcurementItemFactory(
+        plist=cable, name="交联聚乙烯绝缘电力电缆", budget=Decimal("355000"), category=power_cable
+    )
     other = ProcurementListFactory(published=True, title="办公用品")
     ProcurementItemFactory(plist=other, name="打印纸", budget=Decimal("5000"))
     ProcurementItemFactory(plist=ProcurementListFactory(title="电缆草稿"), name="电缆")
@@ -212,6 +215,10 @@ def test_browsing_lists_filters_by_chinese_keywords_city_and_budget(client):
     assert titles("?amount_max=1") == {"办公用品"}
     assert titles("?city=510100") == {"二季度物资采购", "办公用品"}  # the buyers are in 成都
     assert titles("?city=510600") == set()
+    cable_category = Category.objects.get(level="category", code=cable.items.get().category.code)
+    chain = cable_category.parent
+    assert titles(f"?category={cable_category.pk}") == {"二季度物资采购"}
+    assert titles(f"?chain={chain.pk}") == {"二季度物资采购"}
 
 
 @pytest.mark.parametrize(
