@@ -239,6 +239,15 @@ def _member_org(request: HttpRequest, pk: int) -> tuple[Any, Organization, Membe
     return user, org, membership
 
 
+def _profile_initial(org: Organization) -> dict[str, Any]:
+    return {
+        "name": org.name,
+        "region": org.region,
+        "industry_chain": org.industry_chain,
+        "contact_email": org.contact_email,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -247,12 +256,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = is_admin or user_is_operator(user=user)
     edit_form = OrganizationEditForm(
         request.POST if request.method == "POST" else None,
-        initial={
-            "name": org.name,
-            "region": org.region,
-            "industry_chain": org.industry_chain,
-            "contact_email": org.contact_email,
-        },
+        initial=_profile_initial(org),
     )
     if request.method == "POST":
         if not can_edit:
@@ -315,9 +319,7 @@ def organization_invite(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:organization-detail", pk=org.pk)
-    edit_form = OrganizationEditForm(
-        initial={"name": org.name, "region": org.region, "industry_chain": org.industry_chain}
-    )
+    edit_form = OrganizationEditForm(initial=_profile_initial(org))
     return _render_organization(request, org, membership, edit_form=edit_form, invite_form=form)
 
 
