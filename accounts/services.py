@@ -367,3 +367,16 @@ def membership_remove(*, membership: Membership, by: User) -> None:
             {"user": _("An organization needs at least one administrator.")}, code="last_admin"
         )
     membership.delete()
+
+
+def badge_revoke(*, badge: Badge, by: User) -> None:
+    """Withdraw a badge from today on; its history stays (an award made today is removed)."""
+    if not user_is_operator(user=by):
+        raise PermissionDenied(_("Only programme operators can revoke badges."))
+    today = timezone.localdate()
+    if badge.awarded_on >= today:
+        badge.delete()
+        return
+    if badge.expires_on is None or badge.expires_on > today:
+        badge.expires_on = today
+        badge.save(update_fields=["expires_on"])

@@ -1,4 +1,8 @@
-"""Amounts as the programme writes them: 万元 and 亿元 (translated units in English)."""
+"""Amounts as the programme writes them: 万元 and 亿元 (translated units in English).
+
+The one formatter behind every page, email, chart and export label: the ``money`` and
+``wan_yi`` template filters call it.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,16 @@ WAN = Decimal("10000")
 YI = Decimal("100000000")
 
 
+def _short(value: Decimal) -> str:
+    """Up to two decimals, trailing zeros dropped: 35.50 → 35.5, 12.00 → 12."""
+    text = number_format(value.quantize(Decimal("0.01")), decimal_pos=2, force_grouping=True)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def yuan(value: Any) -> str:
-    """1_084_000_000 → 10.84亿元, 536_000 → 53.60万元, 800 → 800元 (and the English forms)."""
+    """1_084_000_000 → 10.84亿元, 536_000 → 53.6万元, 800 → 800元; None → —."""
     if value is None or value == "":
         return "—"
     try:
@@ -21,9 +33,7 @@ def yuan(value: Any) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     if abs(amount) >= YI:
-        number = number_format((amount / YI).quantize(Decimal("0.01")), 2, force_grouping=True)
-        return _("%(amount)s hundred million yuan") % {"amount": number}
+        return _("%(amount)s hundred million yuan") % {"amount": _short(amount / YI)}
     if abs(amount) >= WAN:
-        number = number_format((amount / WAN).quantize(Decimal("0.01")), 2, force_grouping=True)
-        return _("%(amount)s ten thousand yuan") % {"amount": number}
-    return _("%(amount)s yuan") % {"amount": number_format(amount.quantize(Decimal("1")), 0)}
+        return _("%(amount)s ten thousand yuan") % {"amount": _short(amount / WAN)}
+    return _("%(amount)s yuan") % {"amount": _short(amount)}

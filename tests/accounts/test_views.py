@@ -50,7 +50,7 @@ def test_the_registration_page_shows_field_errors(client):
     response = client.post(
         "/accounts/register/", {"email": "x@example.com", "password": "123", "language": "zh-hans"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "密码" in response.content.decode()
 
 

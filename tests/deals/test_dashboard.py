@@ -70,7 +70,7 @@ def test_amounts_in_wan_and_yi():
 
     with translation.override("zh-hans"):
         assert wan_yi(Decimal("1084000000")) == "10.84亿元"
-        assert wan_yi(Decimal("536000")) == "53.60万元"
+        assert wan_yi(Decimal("536000")) == "53.6万元"
         assert wan_yi(Decimal("800")) == "800元"
         assert wan_yi(None) == "—"
 

@@ -38,10 +38,10 @@ def test_supplier_expresses_interest_and_buyer_shortlists_and_records_a_deal(wor
 
     buyer = signed_in(world.buyer_user)
     page = buyer.get("/interests/").content.decode()
-    assert f"/lines/{world.item.pk}/interests/" in page and "45.00" in page
+    assert f"/lines/{world.item.pk}/interests/" in page and "45万元" in page
     assert "交联电力电缆" not in signed_in(world.other_user).get("/interests/").content.decode()
     page = buyer.get(f"/lines/{world.item.pk}/interests/").content.decode()
-    assert "成都测试线缆有限公司" in page and "45.00" in page  # the quote, in 万元
+    assert "成都测试线缆有限公司" in page and "45万元" in page  # the quote, in 万元
     interest = Interest.objects.get()
     assert buyer.post(f"/interests/{interest.pk}/shortlist/").status_code == 302
     interest.refresh_from_db()
