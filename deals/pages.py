@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,17 +59,35 @@ def my_matches(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(interest__isnull=True, status=Match.Status.ACTIVE)
     elif status in Interest.Status.values:
         qs = qs.filter(interest__status=status)
-    page = Paginator(qs.order_by("-score", "pk"), 25).get_page(request.GET.get("page"))
+    sort = request.GET.get("sort", "score")
+    order = MATCH_ORDER.get(sort)
+    if order is None:
+        sort, order = "score", MATCH_ORDER["score"]
+    page = Paginator(qs.order_by(*order), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "deals/my_matches.html",
         {
             "page": page,
             "status": status,
+            "sort": sort,
+            "sorts": [
+                ("score", _("Score")),
+                ("budget", _("Budget")),
+                ("deadline", _("Deadline")),
+            ],
             "statuses": Interest.Status.choices,
             "has_orgs": bool(orgs),
         },
     )
+
+
+# How a supplier may sort its matches: best first, biggest budget first, soonest deadline first.
+MATCH_ORDER = {
+    "score": ("-score", "pk"),
+    "budget": (F("need_item__budget").desc(nulls_last=True), "-score", "pk"),
+    "deadline": (F("need_item__plist__deadline").asc(nulls_last=True), "-score", "pk"),
+}
 
 
 def _match_for(request: HttpRequest, pk: int) -> Match:
@@ -208,6 +226,13 @@ def _line_page(
         if i.status in (Interest.Status.INTERESTED, Interest.Status.SHORTLISTED)
     ]
     suppliers = list({i.supplier_id: i.supplier for i in open_interests}.values())
+    by_match = {i.match_id: i for i in interests}
+    ranked = [
+        (match, by_match.get(match.pk))
+        for match in Match.objects.filter(need_item=item, status=Match.Status.ACTIVE)
+        .select_related("supplier", "offer_product")
+        .order_by("rank", "pk")
+    ]
     lines = list(item.plist.items.filter(status=ProcurementItem.Status.OPEN))
     if deal_form is None and suppliers and item.status == ProcurementItem.Status.OPEN:
         deal_form = DealForm(suppliers=suppliers, lines=lines, initial={"items": [item.pk]})
@@ -216,6 +241,7 @@ def _line_page(
         "deals/line_interests.html",
         {
             "item": item,
+            "ranked": ranked,
             "interests": interests,
             "deal_form": deal_form,
             "decline_form": DeclineForm(),

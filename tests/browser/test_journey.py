@@ -1,23 +1,32 @@
-"""The smoke journey in a real browser.
+"""The journeys in a real browser.
 
-A supplier signs up with its enterprise and verifies its email, an operator
-verifies the enterprise, the supplier posts a product, a buyer uploads a list and
-publishes it, and anyone finds it. Each step is a function taking ``(page, shot,
-people)`` and takes screenshots under test-artifacts/screenshots/<test>/, so the
-matching, email (swap ``verification_link`` for the SMTP sink) and deal steps can
-be added between them.
+The smoke journey: a supplier signs up with its enterprise and verifies its email, an
+operator verifies the enterprise, the supplier posts a product, a buyer uploads a list and
+publishes it, and anyone finds it.
+
+The whole journey adds the real Celery worker and SMTP sink: the worker matches the list,
+the supplier finds the email in the sink and the match on its page, expresses interest, the
+buyer shortlists it and records a deal, and the operator dashboard's figures change.
+
+Each step is a function taking ``(page, shot, people)``; screenshots go under
+test-artifacts/screenshots/<test>/.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import Organization, User
 from catalog.models import Product
-from procurement.models import ProcurementList
+from deals.models import Deal, Interest
+from matching.models import Match
+from procurement.models import ProcurementItem, ProcurementList
 from tests.factories import MembershipFactory, OrganizationFactory, make_uscc
 
 from .conftest import BROWSER_DB, sign_in, sign_out
@@ -54,7 +63,19 @@ def verification_link(to: str) -> str:
     return match.group(0)
 
 
-def supplier_signs_up_and_verifies_the_email(page, shot, people) -> None:
+def mail_in_sink(box, *, to: str, subject: str, timeout: float = 90):
+    """The first message in the SMTP sink to ``to`` whose subject contains ``subject``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in box.messages():
+            if to in message.to and subject in message.subject:
+                return message
+        time.sleep(0.3)
+    seen = [(m.to, m.subject) for m in box.messages()]
+    raise AssertionError(f"no email to {to} about {subject!r} within {timeout} s: {seen}")
+
+
+def supplier_signs_up_and_verifies_the_email(page, shot, people, link=verification_link) -> None:
     page.goto("/")
     page.locator("header").get_by_role("link", name="注册").click()
     page.get_by_label("电子邮箱").fill(SUPPLIER_EMAIL)
@@ -70,7 +91,7 @@ def supplier_signs_up_and_verifies_the_email(page, shot, people) -> None:
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="请查收邮件").is_visible()
     shot("supplier-asked-to-check-email")
-    page.goto(verification_link(SUPPLIER_EMAIL))
+    page.goto(link(SUPPLIER_EMAIL))
     assert page.locator(".messages").is_visible()
     shot("supplier-email-verified")
     people["supplier"] = User.objects.get(email=SUPPLIER_EMAIL)
@@ -171,6 +192,99 @@ def test_supplier_signs_up_posts_a_product_and_buyer_publishes_a_list(page, shot
     supplier_creates_and_publishes_a_product(page, shot, people)
     plist = buyer_uploads_and_publishes_a_list(page, shot, people, tmp_path)
     anyone_finds_the_list(page, shot, plist)
+
+
+def dashboard_figures(page, shot, people, step: str) -> dict[str, str]:
+    """The operator's headline figures, as the dashboard shows them."""
+    sign_in(page, people["operator"].email)
+    page.locator("header").get_by_role("link", name="成效看板").click()
+    page.wait_for_load_state()
+    figures = {
+        label: page.locator(".figures div", has_text=label).locator("strong").inner_text()
+        for label in ("签约成交", "签约金额")
+    }
+    shot(step)
+    sign_out(page)
+    return figures
+
+
+def supplier_finds_the_email_and_expresses_interest(page, shot, people, box) -> Match:
+    email = mail_in_sink(box, to=SUPPLIER_EMAIL, subject="交联聚乙烯绝缘电力电缆")
+    assert "新的采购需求" in email.subject and "匹配理由" in (email.text or "")
+    assert email.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.search(r"https?://\S+/matches/\d+/", email.text or "")
+    assert link, email.text
+    sign_in(page, SUPPLIER_EMAIL, SUPPLIER_PASSWORD)
+    page.get_by_role("link", name="我的匹配").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="交联聚乙烯绝缘电力电缆").first.is_visible()
+    shot("supplier-sees-the-match")
+    page.goto(urlsplit(link.group(0)).path)  # the email's link, on this server
+    assert page.get_by_role("heading", name="交联聚乙烯绝缘电力电缆").is_visible()
+    page.get_by_label("给采购方的留言").fill("我司现货充足，可按期交付德阳。")
+    page.get_by_label("总价（元）").fill("300000")
+    page.get_by_label("交货周期（天）").fill("15")
+    shot("supplier-interest-form")
+    page.locator("main").get_by_role("button", name="表达意向").click()
+    page.wait_for_load_state()
+    interest = Interest.objects.get(supplier=people["supplier_org"])
+    assert interest.status == Interest.Status.INTERESTED
+    assert people["buyer_org"].contact_email in page.content()  # disclosed after interest
+    shot("supplier-expressed-interest")
+    sign_out(page)
+    return interest.match
+
+
+def buyer_shortlists_and_records_a_deal(page, shot, people, plist) -> Deal:
+    line = ProcurementItem.objects.get(plist=plist, name="交联聚乙烯绝缘电力电缆")
+    sign_in(page, people["buyer"].email)
+    page.get_by_role("link", name="我的清单").click()
+    page.get_by_role("link", name=plist.title).click()
+    page.get_by_role("link", name="交联聚乙烯绝缘电力电缆").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("德阳川能线缆有限公司").first.is_visible()
+    shot("buyer-sees-ranked-suppliers-and-quotes")
+    page.locator("main").get_by_role("button", name="入围").click()
+    page.wait_for_load_state()
+    assert Interest.objects.get(item=line).status == Interest.Status.SHORTLISTED
+    shot("buyer-shortlisted")
+    page.get_by_label("合同编号").fill("SCNT-2026-0042")
+    page.get_by_label("金额（元）").fill("298000")
+    page.get_by_label("签约日期").fill(timezone.localdate().isoformat())
+    shot("buyer-deal-form")
+    page.get_by_role("button", name="登记成交").click()
+    page.wait_for_load_state()
+    deal = Deal.objects.get(contract_number="SCNT-2026-0042")
+    assert deal.supplier == people["supplier_org"] and deal.amount == Decimal("298000")
+    line.refresh_from_db()
+    assert line.status == ProcurementItem.Status.AWARDED
+    shot("buyer-recorded-the-deal")
+    sign_out(page)
+    return deal
+
+
+def test_the_whole_journey_from_sign_up_to_a_signed_deal(page, shot, tmp_path, real_worker):
+    """Sign-up to signed deal with the real worker matching and the real SMTP sink."""
+    box = real_worker
+    people = _people()
+    before = dashboard_figures(page, shot, people, "dashboard-before")
+
+    def link_from_the_sink(to: str) -> str:
+        message = mail_in_sink(box, to=to, subject="")
+        found = re.search(r"/accounts/verify/[^/\s\"<>]+/", message.text or "")
+        assert found, message.text
+        return found.group(0)
+
+    supplier_signs_up_and_verifies_the_email(page, shot, people, link=link_from_the_sink)
+    operator_verifies_the_supplier(page, shot, people)
+    supplier_creates_and_publishes_a_product(page, shot, people)
+    plist = buyer_uploads_and_publishes_a_list(page, shot, people, tmp_path)
+    supplier_finds_the_email_and_expresses_interest(page, shot, people, box)
+    buyer_shortlists_and_records_a_deal(page, shot, people, plist)
+    after = dashboard_figures(page, shot, people, "dashboard-after")
+    assert before["签约成交"] == "0"
+    assert after["签约成交"] == "1"
+    assert after["签约金额"] == "29.8万元"
 
 
 def test_pages_fit_a_phone_screen(page, shot):

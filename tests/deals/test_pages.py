@@ -86,3 +86,39 @@ def test_the_pages_refuse_bad_input_and_strangers(world):
     # A deal form with a missing contract number is a 400 with the page.
     response = buyer.post(f"/lines/{world.item.pk}/deal/", {"amount": "1"})
     assert response.status_code == 400
+
+
+def test_my_matches_show_reasons_and_sort_by_score_budget_and_deadline(world):
+    from datetime import timedelta
+
+    world.item.budget = Decimal("100")
+    world.item.save()
+    world.item2.budget = Decimal("900000")
+    world.item2.save()
+    world.match.reasons = [{"factor": "category", "weight": 0.2, "detail": "品类一致：电力电缆"}]
+    world.match.save()
+    supplier = signed_in(world.supplier_user)
+
+    def order(sort):
+        page = supplier.get(f"/matches/?sort={sort}").content.decode()
+        return page.index(f"/matches/{world.match.pk}/") < page.index(
+            f"/matches/{world.match2.pk}/"
+        )
+
+    assert "品类一致：电力电缆" in supplier.get("/matches/").content.decode()
+    assert order("score") is True  # 0.8 before 0.5
+    assert order("budget") is False  # 90万元 before 100元
+    world.item2.plist.deadline = timezone.localdate() + timedelta(days=400)
+    world.item2.plist.save()
+    assert order("deadline") is (world.item.plist.deadline is not None)
+    assert supplier.get("/matches/?sort=nonsense").status_code == 200
+
+
+def test_the_buyer_sees_each_lines_matched_suppliers_ranked_with_reasons(world):
+    world.match.reasons = [{"factor": "region", "weight": 0.1, "detail": "服务区域覆盖德阳市"}]
+    world.match.save()
+    buyer = signed_in(world.buyer_user)
+    page = buyer.get(f"/lines/{world.item.pk}/interests/").content.decode()
+    assert "服务区域覆盖德阳市" in page and world.match.supplier.name in page
+    supplier = signed_in(world.supplier_user)
+    assert supplier.get(f"/lines/{world.item.pk}/interests/").status_code == 404
