@@ -98,9 +98,10 @@ def need_context(match: Any) -> dict[str, Any]:
     return {
         "need_name": opportunity.title,
         "need_specs": opportunity.description[:200],
+        # A city's opportunity may name no enterprise: then the batch's publisher speaks for it.
         "buyer": opportunity.organization.name
-        if opportunity.organization_id
-        else opportunity.organization_name,
+        if opportunity.organization is not None
+        else opportunity.batch.publisher.name,
         "list_title": opportunity.batch.title,
         "quantity": "",
         "budget": yuan(opportunity.amount) if opportunity.amount is not None else "",
@@ -206,7 +207,7 @@ def _context(notification: Notification) -> dict[str, Any]:
 RELATED = (
     "match__need_item__plist__buyer",
     "match__need_item__delivery_region",
-    "match__need_opportunity__batch",
+    "match__need_opportunity__batch__publisher",
     "match__need_opportunity__organization",
     "match__need_opportunity__region",
     "match__offer_product",

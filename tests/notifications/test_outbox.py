@@ -270,3 +270,21 @@ def test_a_second_member_is_told_too(world: World) -> None:
         world.seller.pk,
         colleague.pk,
     }
+
+
+def test_an_opportunity_without_an_enterprise_is_announced_in_its_publishers_name(
+    world: World,
+) -> None:
+    from tests.factories import OpportunityFactory
+
+    opportunity = OpportunityFactory(
+        batch__published=True, title="德阳市电网改造电力电缆需求", amount=Decimal("2000000")
+    )
+    match = world.match()
+    match.need_item = None
+    match.need_opportunity = opportunity
+    match.need_key = f"opportunity:{opportunity.pk}"
+    match.save()
+    message = delivery.render(Notification.objects.get(kind=Kind.NEW_MATCH))
+    assert opportunity.batch.publisher.name in message.subject
+    assert "200万元" in message.body
