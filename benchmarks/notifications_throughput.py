@@ -20,7 +20,6 @@ import argparse
 import email.parser
 import email.policy
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     args = parser.parse_args()
 
+    from benchmarks._worker import celery_worker
     from devstack import free_port
     from notifications.devmail import start_sink
 
@@ -63,7 +63,6 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Organization
-    from config.celery import app
     from notifications import delivery, services
     from notifications.models import Kind, Notification
     from tests.factories import make_uscc
@@ -114,57 +113,42 @@ def main() -> None:
     for path in mail_dir.glob("*.eml"):
         path.unlink()
 
-    # 2. The outbox through a real worker.
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            str(args.concurrency),
-            "--hostname",
-            f"bench-notify-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-    )
     try:
-        while not app.control.ping(timeout=1):
-            time.sleep(0.5)
-        with transaction.atomic():
-            services.enqueue(
-                recipients("outbox"), kind=Kind.LIST_SUMMARY, subject_key="bench", context=context
+        # 2. The outbox through a real worker.
+        with celery_worker("bench-notify", args.concurrency):
+            with transaction.atomic():
+                services.enqueue(
+                    recipients("outbox"),
+                    kind=Kind.LIST_SUMMARY,
+                    subject_key="bench",
+                    context=context,
+                )
+                started = time.perf_counter()
+            mine = Notification.objects.filter(recipient_key__contains=f"outbox-{run}-")
+            while mine.exclude(status=Notification.Status.SENT).exists():
+                time.sleep(0.2)
+            outbox_s = time.perf_counter() - started
+            time.sleep(1)  # let the sink finish writing the last file
+            outbox_ids = _message_ids(mail_dir)
+            expected = set(mine.values_list("message_id", flat=True))
+            ours = {mid: n for mid, n in outbox_ids.items() if mid in expected}
+            duplicates = sum(n - 1 for n in ours.values() if n > 1)
+            missing = len(expected - set(ours))
+            print(
+                f"baseline (render + SMTP from one process, one connection, no outbox): "
+                f"{args.count} emails in {baseline_s:.1f} s = "
+                f"{args.count / baseline_s:.0f} emails/s; "
+                f"{len(baseline_ids)} received"
             )
-            started = time.perf_counter()
-        mine = Notification.objects.filter(recipient_key__contains=f"outbox-{run}-")
-        while mine.exclude(status=Notification.Status.SENT).exists():
-            time.sleep(0.2)
-        outbox_s = time.perf_counter() - started
-        time.sleep(1)  # let the sink finish writing the last file
-        outbox_ids = _message_ids(mail_dir)
-        expected = set(mine.values_list("message_id", flat=True))
-        duplicates = sum(n - 1 for n in outbox_ids.values() if n > 1)
-        missing = len(expected - set(outbox_ids))
-        print(
-            f"baseline (render + SMTP from one process, one connection, no outbox): "
-            f"{args.count} emails in {baseline_s:.1f} s = {args.count / baseline_s:.0f} emails/s; "
-            f"{len(baseline_ids)} received"
-        )
-        print(
-            f"outbox (rows written in one transaction → real worker, concurrency "
-            f"{args.concurrency}): {args.count} emails in {outbox_s:.1f} s = "
-            f"{args.count / outbox_s:.0f} emails/s; {sum(outbox_ids.values())} received, "
-            f"{len(outbox_ids)} distinct Message-IDs, {duplicates} duplicates, {missing} missing"
-        )
-        mine.delete()
+            print(
+                f"outbox (rows written in one transaction → real worker, concurrency "
+                f"{args.concurrency}): {args.count} emails in {outbox_s:.1f} s = "
+                f"{args.count / outbox_s:.0f} emails/s; {sum(ours.values())} received, "
+                f"{len(ours)} distinct Message-IDs, {duplicates} duplicates, "
+                f"{missing} missing"
+            )
+            mine.delete()
     finally:
-        worker.terminate()
-        worker.wait(30)
         sink.stop()
         organization.delete()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class MailboxHandler:
 
 
 def start_sink(host: str, port: int, directory: Path) -> Controller:
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines for a benchmark or a demo.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(MailboxHandler(directory), hostname=host, port=port)
     controller.start()
     return controller

@@ -52,19 +52,9 @@ def _event(
     )
 
 
-# Edits that change what a supplier was told: they get one update.
-MATERIAL_ITEM_FIELDS = {
-    "name",
-    "category",
-    "specs",
-    "quantity",
-    "unit",
-    "budget",
-    "delivery_region",
-    "delivery_date",
-    "requirements",
-    "required_certifications",
-}
+# Edits that change what a supplier was told (all but the reference and line number): they
+# get one update.
+MATERIAL_ITEM_FIELDS = set(ITEM_FIELDS) - {"ref", "line_no"}
 
 
 def _tell_suppliers(items: list[ProcurementItem], event: ProcurementEvent, change: str) -> None:
