@@ -288,3 +288,58 @@ def test_an_opportunity_without_an_enterprise_is_announced_in_its_publishers_nam
     message = delivery.render(Notification.objects.get(kind=Kind.NEW_MATCH))
     assert opportunity.batch.publisher.name in message.subject
     assert "200万元" in message.body
+
+
+def test_the_sweeper_sends_what_a_dead_worker_or_a_lost_message_left(
+    world: World, settings
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    world.match()
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    # One row claimed by a worker that died mid-send; the other never woken (lost message).
+    stuck, lost = Notification.objects.order_by("pk")
+    Notification.objects.filter(pk=stuck.pk).update(
+        status=Notification.Status.SENDING, claimed_at=long_ago, attempts=1
+    )
+    Notification.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
+    assert delivery.sweep() == 2  # both due again; the sender ran (eagerly, in this test)
+    stuck.refresh_from_db()
+    assert stuck.status == Notification.Status.SENT and stuck.attempts == 2
+    assert {m.extra_headers["Message-ID"] for m in mail.outbox} == {
+        stuck.message_id,
+        lost.message_id,
+    }  # a resend carries the Message-ID it was given when it was written
+
+
+def test_a_row_claimed_recently_is_left_to_its_worker(world: World) -> None:
+    world.match()
+    row = Notification.objects.order_by("pk").first()
+    Notification.objects.filter(pk=row.pk).update(
+        status=Notification.Status.SENDING, claimed_at=timezone.now()
+    )
+    delivery.sweep()
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SENDING
+
+
+def test_temporary_and_permanent_smtp_failures_are_told_apart() -> None:
+    import smtplib
+
+    assert delivery.classify(ConnectionRefusedError())[0] is False
+    assert delivery.classify(smtplib.SMTPDataError(451, b"busy"))[0] is False
+    assert delivery.classify(smtplib.SMTPDataError(550, b"no such user"))[0] is True
+    refused = smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"unknown")})
+    assert delivery.classify(refused)[0] is True
+    assert delivery.classify(smtplib.SMTPServerDisconnected())[0] is False
+
+
+def test_backoff_grows_with_jitter_and_is_capped(settings) -> None:
+    settings.NOTIFICATIONS = {
+        **settings.NOTIFICATIONS,
+        "RETRY_BASE_SECONDS": 30,
+        "RETRY_MAX_SECONDS": 3600,
+    }
+    first = [delivery.backoff(1) for _ in range(50)]
+    assert all(15 <= d <= 30 for d in first) and len(set(first)) > 1
+    assert all(60 <= delivery.backoff(3) <= 120 for _ in range(20))
+    assert all(delivery.backoff(20) <= 3600 for _ in range(20))
