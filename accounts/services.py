@@ -205,6 +205,18 @@ def organization_update(*, organization: Organization, by: User, **changes: Any)
         raise ValidationError({field: _("This field cannot be changed.") for field in unknown})
     if "roles" in changes:
         changes["roles"] = _clean_roles(changes["roles"])
+        gains_operator = Role.OPERATOR in changes["roles"] and not organization.has_role(
+            Role.OPERATOR
+        )
+        # Operators see every organization's data: only an operator can make another.
+        if gains_operator and not user_is_operator(user=by):
+            raise ValidationError(
+                {
+                    "roles": _(
+                        "Only the programme office can give an organization the operator role."
+                    )
+                }
+            )
     if "name" in changes and not str(changes["name"]).strip():
         raise ValidationError({"name": _("The organization's name is required.")})
     for field, value in changes.items():

@@ -403,6 +403,9 @@ def deal_record(
                 _("The procurement list is %(status)s.") % {"status": plist.get_status_display()},
                 code="list_not_open",
             )
+        # Two members recording deals on other lines with one contract number: the buyer's row
+        # serialises them, so the second sees the first and gets a field error, not a 500.
+        Organization.objects.select_for_update().filter(pk=buyer.pk).first()
         if Deal.objects.filter(buyer=buyer, contract_number=contract_number).exists():
             raise ValidationError(
                 {"contract_number": _("A deal with this contract number is already recorded.")}

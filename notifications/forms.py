@@ -47,7 +47,13 @@ class WatchForm(forms.Form):
         help_text=_("Comma-separated GB/T 2260 codes, e.g. 510600 for 德阳市."),
     )
     keywords = forms.CharField(label=_("Keywords"), required=False, help_text=_("Comma-separated."))
-    min_budget = forms.DecimalField(label=_("Minimum budget (yuan)"), required=False, min_value=0)
+    min_budget = forms.DecimalField(
+        label=_("Minimum budget (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+    )
 
     def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

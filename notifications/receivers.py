@@ -34,7 +34,7 @@ def workflow_step(sender: Any, event: AuditEvent, **kwargs: Any) -> None:
         services.enqueue(
             services.recipients_for(interest.buyer),
             kind=Kind.INTEREST,
-            subject_key=f"interest:{interest.pk}",
+            subject_key=f"{verb}:{event.pk}",  # each step once, even after a withdrawal
             match_id=interest.match_id,
             context={
                 "verb": verb,
@@ -50,7 +50,7 @@ def workflow_step(sender: Any, event: AuditEvent, **kwargs: Any) -> None:
         services.enqueue(
             services.recipients_for(interest.supplier),
             kind=Kind.WORKFLOW,
-            subject_key=f"{verb}:{interest.pk}",
+            subject_key=f"{verb}:{event.pk}",
             match_id=interest.match_id,
             context={
                 "verb": verb,

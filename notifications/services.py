@@ -510,7 +510,9 @@ def unsubscribe(*, recipient_key: str, email: str, kind: str) -> None:
                         user=user, kind=k, defaults={"frequency": Frequency.OFF}
                     )
                 Notification.objects.filter(
-                    user=user, kind__in=kinds, status=Notification.Status.HELD
+                    user=user,
+                    kind__in=kinds,
+                    status__in=[Notification.Status.HELD, Notification.Status.PENDING],
                 ).update(status=Notification.Status.SKIPPED, last_error="unsubscribed")
                 return
         suppress_kind = "" if kind in ("", Kind.DIGEST) else kind

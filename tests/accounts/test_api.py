@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Membership, Organization, User
@@ -269,3 +270,18 @@ def test_drf_create_token_command_works_with_email():
     call_command("drf_create_token", user.email)
     assert Token.objects.filter(user=user).exists()
     assert User.objects.count() == 1
+
+
+def test_an_administrator_cannot_make_its_own_organization_an_operator(member_client, operator):
+    from accounts.selectors import user_is_operator
+
+    client, user, organization = member_client
+    url = f"/api/v1/organizations/{organization.pk}/"
+    response = client.patch(url, {"roles": ["supplier", "operator"]}, format="json")
+    assert response.status_code == 400 and "roles" in response.json()
+    organization.refresh_from_db()
+    assert organization.roles == ["supplier"] and not user_is_operator(user=user)
+    assert client.patch(url, {"roles": ["supplier", "buyer"]}, format="json").status_code == 200
+    office = APIClient()
+    office.force_authenticate(operator)
+    assert office.patch(url, {"roles": ["operator"]}, format="json").status_code == 200

@@ -181,3 +181,22 @@ def test_preferences_and_watches_pages(world: World, client: Client) -> None:
     )
     assert ok.status_code == 302
     assert "德阳" in client.get(reverse("notifications:watches")).content.decode()
+
+
+def test_a_huge_minimum_budget_is_a_form_error_not_a_500(world: World, client: Client) -> None:
+    client.force_login(world.seller)
+    response = client.post(
+        reverse("notifications:watches"),
+        {"organization": world.supplier.pk, "name": "大单", "mode": "add", "min_budget": "1e20"},
+    )
+    assert response.status_code == 200 and "error" in response.content.decode()
+
+
+def test_one_click_unsubscribe_also_stops_emails_still_waiting(world: World) -> None:
+    world.match()
+    row = Notification.objects.get(kind=Kind.NEW_MATCH)
+    assert row.status == Notification.Status.PENDING
+    url = reverse("notifications:unsubscribe", args=[delivery.unsubscribe_token(row)])
+    assert Client(enforce_csrf_checks=True).post(url).status_code == 200
+    row.refresh_from_db()
+    assert row.status == Notification.Status.SKIPPED

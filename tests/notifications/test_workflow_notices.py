@@ -57,3 +57,12 @@ def test_a_decline_carries_the_reason(world: World) -> None:
     (declined,) = _for(world.seller, Kind.WORKFLOW)
     assert declined.context["message"] == "资质不符"
     assert "资质不符" in delivery.render(declined).body
+
+
+def test_interest_expressed_again_after_a_withdrawal_is_told_again(world: World) -> None:
+    match = world.match()
+    interest = deals.interest_express(match=match, by=world.seller, message="第一次")
+    deals.interest_withdraw(interest=interest, by=world.seller)
+    deals.interest_express(match=match, by=world.seller, message="再次报价")
+    messages = [n.context["message"] for n in _for(world.purchaser, Kind.INTEREST)]
+    assert sorted(messages) == ["再次报价", "第一次"]
