@@ -18,7 +18,7 @@ from procurement.models import Opportunity, OpportunityBatch, ProcurementItem, P
 
 from . import specs as spec_parser
 from .models import Document
-from .text import excluded_items, fold, head_noun, tokens
+from .text import excluded_items, fold, head_noun, token_ids, tokens
 
 # Certifications written differently but meaning the same thing.
 CERT_CANON = {
@@ -114,6 +114,7 @@ class Builder:
             "active": product.status == Product.Status.PUBLISHED and supplier.is_verified,
             "title": product.name[:200],
             "tokens": toks,
+            "token_ids": token_ids(toks),
             "length": len(toks),
             "categories": category_path(category, self.by_pk),
             "category_name": category.name_zh if category else "",
@@ -150,6 +151,7 @@ class Builder:
             and item.status == ProcurementItem.Status.OPEN,
             "title": item.name[:200],
             "tokens": toks,
+            "token_ids": token_ids(toks),
             "length": len(toks),
             "categories": category_path(category, self.by_pk),
             "category_name": category.name_zh if category else "",
@@ -200,6 +202,7 @@ class Builder:
             and (organization is None or organization.is_verified),
             "title": opportunity.title[:200],
             "tokens": toks,
+            "token_ids": token_ids(toks),
             "length": len(toks),
             "categories": category_path(category, self.by_pk),
             "category_name": category.name_zh if category else "",
@@ -304,6 +307,7 @@ def documents_index(*, kind: str, ids: list[int], builder: Builder | None = None
                 "active",
                 "title",
                 "tokens",
+                "token_ids",
                 "length",
                 "categories",
                 "category_name",
