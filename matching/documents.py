@@ -252,6 +252,13 @@ def _opportunities(ids: Iterable[int]) -> QuerySet[Opportunity]:
     )
 
 
+# Two reserved rows per side in ``Term`` (no token starts with a space): how many active
+# documents there are and how many tokens they hold, so BM25's N and average length are one
+# indexed lookup rather than an aggregate over every document of the side.
+DOCUMENTS = " documents"
+TOKENS = " tokens"
+
+
 def _apply_term_delta(delta: Counter[tuple[str, str]]) -> None:
     """Add the change in document frequencies; sorted, so concurrent workers lock in one order."""
     changes = sorted((side, term, n) for (side, term), n in delta.items() if n)
@@ -289,9 +296,13 @@ def documents_index(*, kind: str, ids: list[int], builder: Builder | None = None
     for side, active, old_tokens in old.values():
         if active:
             delta.subtract((side, t) for t in set(old_tokens))
+            delta[(side, DOCUMENTS)] -= 1
+            delta[(side, TOKENS)] -= len(old_tokens)
     for row in rows:
         if row["active"]:
             delta.update((row["side"], t) for t in set(row["tokens"]))
+            delta[(row["side"], DOCUMENTS)] += 1
+            delta[(row["side"], TOKENS)] += row["length"]
     gone = [f"{kind}:{pk}" for pk in ids if pk not in found]
     if gone:
         Document.objects.filter(key__in=gone).delete()

@@ -18,13 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Min, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accounts.models import BADGE_CHINESE_NAMES, Badge
 from catalog.models import Region
 
-from .documents import Builder, documents_index
+from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
 from .scoring import NeedScorer, Scored, Stats, features, score_pair
 from .text import token_ids
@@ -38,14 +38,18 @@ def _settings() -> dict[str, float]:
 
 
 def side_stats(side: str, terms: Iterable[str]) -> Stats:
-    """N, average length and document frequency of the given terms on one side of the index."""
-    agg = Document.objects.filter(side=side, active=True).aggregate(
-        n=Count("id"), avg=Avg("length")
-    )
+    """N, average length and document frequency of the given terms on one side of the index.
+
+    N and the total length are kept in two reserved ``Term`` rows by ``documents_index``.
+    """
     df = dict(
-        Term.objects.filter(side=side, term__in=set(terms), df__gt=0).values_list("term", "df")
+        Term.objects.filter(side=side, term__in={*terms, DOCUMENTS, TOKENS}, df__gt=0).values_list(
+            "term", "df"
+        )
     )
-    return Stats(n=agg["n"] or 0, avgdl=float(agg["avg"] or 1.0), df=df)
+    n = df.pop(DOCUMENTS, 0)
+    total = df.pop(TOKENS, 0)
+    return Stats(n=n, avgdl=total / n if n and total else 1.0, df=df)
 
 
 @dataclass

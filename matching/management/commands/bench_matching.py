@@ -109,6 +109,7 @@ class Command(BaseCommand):
         for chunk in chunks(product_ids, 2000):
             documents_index(kind="product", ids=chunk, builder=builder)
         index_s = time.perf_counter() - started
+        index_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         item_ids = list(ProcurementItem.objects.order_by("pk").values_list("pk", flat=True))
         for chunk in chunks(item_ids, 2000):
             documents_index(kind="procurement_item", ids=chunk, builder=builder)
@@ -118,29 +119,41 @@ class Command(BaseCommand):
         needs = list(Document.objects.filter(side="need", active=True).order_by("pk"))
         indexed, latencies, indexed_s = self._indexed(needs)
         sample = rng.sample(needs, min(options["sample"], len(needs)))
-        exhaustive, exhaustive_s = self._exhaustive(sample)
-        fts_s = self._fts(sample)
-        recall = statistics.mean(
-            len(set(indexed[n.key][:10]) & set(exhaustive[n.key][:10]))
-            / max(1, min(10, len(exhaustive[n.key])))
-            for n in sample
-        )
+        exhaustive_rate = fts_rate = recall = None
+        if sample:  # --sample 0 (for a 1,000,000-product run): no baselines, no recall
+            exhaustive, exhaustive_s = self._exhaustive(sample)
+            exhaustive_rate = round(len(sample) / exhaustive_s, 2)
+            fts_rate = round(len(sample) / self._fts(sample), 1)
+            recall = round(
+                statistics.mean(
+                    len(set(indexed[n.key][:10]) & set(exhaustive[n.key][:10]))
+                    / max(1, min(10, len(exhaustive[n.key])))
+                    for n in sample
+                ),
+                4,
+            )
         reverse_ms = self._reverse(rng)
         pk_ms = self._pk_lookup(product_ids, rng)
         latencies.sort()
+        needs_per_s = len(needs) / indexed_s
+        p50 = latencies[len(latencies) // 2]
         return {
             "products": len(product_ids),
             "needs": len(needs),
             "sample": len(sample),
             "build_s": round(build_s, 1),
             "index_s": round(index_s, 1),
-            "needs_per_s": round(len(needs) / indexed_s, 1),
-            "exhaustive_needs_per_s": round(len(sample) / exhaustive_s, 2),
-            "fts_needs_per_s": round(len(sample) / fts_s, 1),
-            "recall_at_10_vs_exhaustive": round(recall, 4),
-            "p50_ms": round(latencies[len(latencies) // 2], 2),
+            "index_peak_rss_mb": round(index_rss_mb, 1),
+            "needs_per_s": round(needs_per_s, 1),
+            "exhaustive_needs_per_s": exhaustive_rate,
+            "fts_needs_per_s": fts_rate,
+            "x_exhaustive": round(needs_per_s / exhaustive_rate, 1) if exhaustive_rate else None,
+            "x_fts": round(needs_per_s / fts_rate, 2) if fts_rate else None,
+            "recall_at_10_vs_exhaustive": recall,
+            "p50_ms": round(p50, 2),
             "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
             "pk_lookup_ms": round(pk_ms, 3),
+            "p50_over_pk": round(p50 / pk_ms, 1),
             "reverse_one_product_ms": round(reverse_ms, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
