@@ -112,7 +112,10 @@ def _fetch(rows: list[tuple[int, int]]) -> list[Document]:
         else:
             missing.append(pk)
     if missing:
-        for document in Document.objects.filter(pk__in=missing):
+        # One array parameter rather than an IN list of thousands of placeholders.
+        for document in Document.objects.raw(
+            "SELECT * FROM matching_document WHERE id = ANY(%s)", [missing]
+        ):
             document.__dict__["_version"] = _micros(document.updated_at)
             found[document.pk] = document
             _cache[document.pk] = document
@@ -311,26 +314,44 @@ def rank_candidates(
 ) -> list[tuple[Document, Scored]]:
     """Score the candidates for a need; the top K above the minimum score, best first.
 
-    The indexed path and the benchmark's exhaustive scorer both rank through here. Every
-    candidate gets its score; only the K kept get their reasons written out.
+    The indexed path and the benchmark's exhaustive scorer both rank through here, and get
+    the same top K as scoring every candidate: candidates are scored in the order of an upper
+    bound of their score (``NeedScorer.bounds``), and scoring stops once the bound of the
+    next is below the K-th score found. Only the K kept get their reasons written out.
     """
     config = _settings()
+    top_k = int(config["TOP_K"])
+    minimum = config["MIN_SCORE"]
     scorer = NeedScorer(
         need, stats, badges=look.badges, region_names=look.region_names, today=look.today
     )
     feats = [features(offer) for offer in candidates]
     raws = scorer.raws(feats)
     best = max(raws, default=0.0)
-    minimum = config["MIN_SCORE"]
-    kept = [
-        (score, offer.key, offer, raw)
-        for offer, raw, score in zip(
-            candidates, raws, scorer.values(candidates, feats, raws, best), strict=True
-        )
-        if score >= minimum
-    ]
-    top = heapq.nsmallest(int(config["TOP_K"]), kept, key=lambda row: (-row[0], row[1]))
+    bounds = scorer.bounds(candidates, feats, raws, best)
+    order = sorted(range(len(candidates)), key=bounds.__getitem__, reverse=True)
+    kept: list[tuple[float, str, Document, float]] = []
+    floor: list[float] = []  # the K best scores so far, a min-heap
+    for start in range(0, len(order), _BATCH):
+        if len(floor) == top_k and bounds[order[start]] + 1e-9 < floor[0]:
+            break
+        batch = order[start : start + _BATCH]
+        offers = [candidates[i] for i in batch]
+        scores = scorer.values(offers, [feats[i] for i in batch], [raws[i] for i in batch], best)
+        for i, offer, score in zip(batch, offers, scores, strict=True):
+            if score < minimum:
+                continue
+            kept.append((score, offer.key, offer, raws[i]))
+            if len(floor) < top_k:
+                heapq.heappush(floor, score)
+            elif score > floor[0]:
+                heapq.heapreplace(floor, score)
+    top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
     return [(offer, scorer.evaluate(offer, raw, best)) for _, _, offer, raw in top]
+
+
+# Candidates are scored in batches between two looks at the bound.
+_BATCH = 32
 
 
 def match_need_documents(needs: list[Document]) -> int:
