@@ -58,6 +58,9 @@ def category_path(category: Category | None, by_pk: dict[int, Category]) -> list
 _BOILERPLATE = ("主营", "公司通过", "售后", "可提供", "定制开发", "入选", "推广目录", "成熟应用")
 
 
+_shared: tuple[tuple[Any, ...], Builder] | None = None
+
+
 def product_text(description: str) -> str:
     sentences = re.split(r"[。；;！!]", description)
     return "。".join(s for s in sentences if s and not any(word in s for word in _BOILERPLATE))
@@ -66,10 +69,28 @@ def product_text(description: str) -> str:
 class Builder:
     """Shared lookups for building many documents."""
 
-    def __init__(self) -> None:
-        categories = list(Category.objects.all())
+    def __init__(self, categories: list[Category] | None = None) -> None:
+        if categories is None:
+            categories = list(Category.objects.all())
         self.by_pk = {c.pk: c for c in categories}
         self.index = CategoryIndex(categories)
+
+    @classmethod
+    def current(cls) -> Builder:
+        """The builder of this process, built again only when the taxonomy has changed.
+
+        Reading the categories is cheap; compiling the classifier's patterns is not (about
+        50 ms), and every matching task needs it.
+        """
+        global _shared
+        categories = list(Category.objects.order_by("pk"))
+        signature = tuple(
+            (c.pk, c.code, c.parent_id, c.level, c.name_zh, c.name_en, tuple(c.synonyms))
+            for c in categories
+        )
+        if _shared is None or _shared[0] != signature:
+            _shared = (signature, cls(categories))
+        return _shared[1]
 
     def _category(self, category: Category | None, *texts: str) -> Category | None:
         if category is not None:

@@ -310,14 +310,20 @@ def rank_offers_for(need: Document, stats: Stats, look: Lookups) -> list[tuple[D
 
 
 def rank_candidates(
-    need: Document, candidates: list[Document], stats: Stats, look: Lookups
+    need: Document,
+    candidates: list[Document],
+    stats: Stats,
+    look: Lookups,
+    *,
+    prune: bool = True,
 ) -> list[tuple[Document, Scored]]:
     """Score the candidates for a need; the top K above the minimum score, best first.
 
     The indexed path and the benchmark's exhaustive scorer both rank through here, and get
     the same top K as scoring every candidate: candidates are scored in the order of an upper
     bound of their score (``NeedScorer.bounds``), and scoring stops once the bound of the
-    next is below the K-th score found. Only the K kept get their reasons written out.
+    next is below the K-th score found (``prune=False``, for the benchmark's exhaustive
+    scorer: every candidate is scored). Only the K kept get their reasons written out.
     """
     config = _settings()
     top_k = int(config["TOP_K"])
@@ -328,14 +334,20 @@ def rank_candidates(
     feats = [features(offer) for offer in candidates]
     raws = scorer.raws(feats)
     best = max(raws, default=0.0)
-    bounds = scorer.bounds(candidates, feats, raws, best)
-    order = sorted(range(len(candidates)), key=bounds.__getitem__, reverse=True)
+    if prune:
+        bounds = scorer.bounds(candidates, feats, raws, best)
+        order = sorted(range(len(candidates)), key=bounds.__getitem__, reverse=True)
+        batch_size = _BATCH
+    else:
+        bounds = [1.0] * len(candidates)
+        order = list(range(len(candidates)))
+        batch_size = max(1, len(candidates))
     kept: list[tuple[float, str, Document, float]] = []
     floor: list[float] = []  # the K best scores so far, a min-heap
-    for start in range(0, len(order), _BATCH):
+    for start in range(0, len(order), batch_size):
         if len(floor) == top_k and bounds[order[start]] + 1e-9 < floor[0]:
             break
-        batch = order[start : start + _BATCH]
+        batch = order[start : start + batch_size]
         offers = [candidates[i] for i in batch]
         scores = scorer.values(offers, [feats[i] for i in batch], [raws[i] for i in batch], best)
         for i, offer, score in zip(batch, offers, scores, strict=True):
@@ -437,8 +449,7 @@ def match_offer_documents(offers: list[Document]) -> int:
 
 
 def _documents(kind: str, ids: list[int]) -> list[Document]:
-    builder = Builder()
-    documents_index(kind=kind, ids=ids, builder=builder)
+    documents_index(kind=kind, ids=ids, builder=Builder.current())
     return list(Document.objects.filter(key__in=[f"{kind}:{pk}" for pk in ids]))
 
 

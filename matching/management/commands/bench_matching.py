@@ -288,7 +288,9 @@ class Command(BaseCommand):
         for need in sample:
             stats = side_stats("offer", need.tokens)
             eligible = [o for o in offers if set(need.certifications) <= set(o.certifications)]
-            ranked[need.key] = [o.key for o, _ in rank_candidates(need, eligible, stats, look)[:10]]
+            # Every offer scored (no pruning by bounds): the reference the index is held to.
+            top = rank_candidates(need, eligible, stats, look, prune=False)
+            ranked[need.key] = [o.key for o, _ in top[:10]]
         return ranked, time.perf_counter() - started
 
     def _fts(self, sample: list[Any]) -> float:
