@@ -96,6 +96,9 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _VERSION = "(extract(epoch FROM updated_at) * 1000000)::bigint"
 
 
+_COLUMNS = ", ".join(str(f.column) for f in Document._meta.concrete_fields if f.name != "token_ids")
+
+
 def _micros(moment: datetime.datetime) -> int:
     return (moment - _EPOCH) // datetime.timedelta(microseconds=1)
 
@@ -112,9 +115,11 @@ def _fetch(rows: list[tuple[int, int]]) -> list[Document]:
         else:
             missing.append(pk)
     if missing:
-        # One array parameter rather than an IN list of thousands of placeholders.
+        # One array parameter rather than an IN list of thousands of placeholders; the token
+        # ids (the index's business, not the scorer's) stay in the database.
         for document in Document.objects.raw(
-            "SELECT * FROM matching_document WHERE id = ANY(%s)", [missing]
+            f"SELECT {_COLUMNS} FROM matching_document WHERE id = ANY(%s)",  # noqa: S608
+            [missing],
         ):
             document.__dict__["_version"] = _micros(document.updated_at)
             found[document.pk] = document
