@@ -191,13 +191,19 @@ def candidate_offers(need: Document, stats: Stats, limit: int) -> list[Document]
     found = _fetch(rows)
     if len(found) < int(_settings()["CANDIDATE_FLOOR"]) and len(need.categories) > 1:
         # Few candidates by wording: widen to the need's industry chain.
-        qs = Document.objects.filter(side=Document.Side.OFFER, active=True)
-        if need.certifications:
-            qs = qs.filter(certifications__contains=need.certifications)
-        seen = {d.pk for d in found}
-        wider = qs.filter(categories__contains=[need.categories[1]]).exclude(pk__in=seen)
-        extra = wider.order_by("pk").values_list("pk", "updated_at")[: limit - len(found)]
-        found += _fetch([(pk, _micros(updated_at)) for pk, updated_at in extra])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+                " WHERE side = 'offer' AND active AND categories @> %(chain)s::varchar[]"
+                f" {certs} AND NOT (id = ANY(%(seen)s::bigint[])) ORDER BY id LIMIT %(limit)s",
+                {
+                    **params,
+                    "chain": need.categories[1:2],
+                    "seen": [d.pk for d in found],
+                    "limit": limit - len(found),
+                },
+            )
+            found += _fetch(cursor.fetchall())
     return found
 
 
