@@ -249,7 +249,11 @@ MATCHING = {
     "NOTIFY_TEXT_SHARE": env.float("MATCHING_NOTIFY_TEXT_SHARE", default=0.7),
     "CANDIDATE_TERMS": 12,
     "CANDIDATE_FLOOR": 20,
-    "CANDIDATE_LIMIT": env.int("MATCHING_CANDIDATE_LIMIT", default=300),
+    "CANDIDATE_LIMIT": env.int("MATCHING_CANDIDATE_LIMIT", default=1000),
+    # The index is probed with a need's rarest terms, up to this many documents together.
+    "CANDIDATE_POSTINGS": env.int("MATCHING_CANDIDATE_POSTINGS", default=2000),
+    # Documents kept in each process between needs (refetched when their row changes).
+    "CANDIDATE_CACHE": env.int("MATCHING_CANDIDATE_CACHE", default=100_000),
     "CHUNK": 100,
 }
 

@@ -18,7 +18,7 @@ from procurement.models import Opportunity, OpportunityBatch, ProcurementItem, P
 
 from . import specs as spec_parser
 from .models import Document
-from .text import excluded_items, fold, head_noun, tokens
+from .text import excluded_items, fold, head_noun, token_ids, tokens
 
 # Certifications written differently but meaning the same thing.
 CERT_CANON = {
@@ -58,6 +58,9 @@ def category_path(category: Category | None, by_pk: dict[int, Category]) -> list
 _BOILERPLATE = ("主营", "公司通过", "售后", "可提供", "定制开发", "入选", "推广目录", "成熟应用")
 
 
+_shared: tuple[tuple[Any, ...], Builder] | None = None
+
+
 def product_text(description: str) -> str:
     sentences = re.split(r"[。；;！!]", description)
     return "。".join(s for s in sentences if s and not any(word in s for word in _BOILERPLATE))
@@ -66,10 +69,28 @@ def product_text(description: str) -> str:
 class Builder:
     """Shared lookups for building many documents."""
 
-    def __init__(self) -> None:
-        categories = list(Category.objects.all())
+    def __init__(self, categories: list[Category] | None = None) -> None:
+        if categories is None:
+            categories = list(Category.objects.all())
         self.by_pk = {c.pk: c for c in categories}
         self.index = CategoryIndex(categories)
+
+    @classmethod
+    def current(cls) -> Builder:
+        """The builder of this process, built again only when the taxonomy has changed.
+
+        Reading the categories is cheap; compiling the classifier's patterns is not (about
+        50 ms), and every matching task needs it.
+        """
+        global _shared
+        categories = list(Category.objects.order_by("pk"))
+        signature = tuple(
+            (c.pk, c.code, c.parent_id, c.level, c.name_zh, c.name_en, tuple(c.synonyms))
+            for c in categories
+        )
+        if _shared is None or _shared[0] != signature:
+            _shared = (signature, cls(categories))
+        return _shared[1]
 
     def _category(self, category: Category | None, *texts: str) -> Category | None:
         if category is not None:
@@ -114,6 +135,7 @@ class Builder:
             "active": product.status == Product.Status.PUBLISHED and supplier.is_verified,
             "title": product.name[:200],
             "tokens": toks,
+            "token_ids": token_ids(toks),
             "length": len(toks),
             "categories": category_path(category, self.by_pk),
             "category_name": category.name_zh if category else "",
@@ -150,6 +172,7 @@ class Builder:
             and item.status == ProcurementItem.Status.OPEN,
             "title": item.name[:200],
             "tokens": toks,
+            "token_ids": token_ids(toks),
             "length": len(toks),
             "categories": category_path(category, self.by_pk),
             "category_name": category.name_zh if category else "",
@@ -200,6 +223,7 @@ class Builder:
             and (organization is None or organization.is_verified),
             "title": opportunity.title[:200],
             "tokens": toks,
+            "token_ids": token_ids(toks),
             "length": len(toks),
             "categories": category_path(category, self.by_pk),
             "category_name": category.name_zh if category else "",
@@ -249,6 +273,13 @@ def _opportunities(ids: Iterable[int]) -> QuerySet[Opportunity]:
     )
 
 
+# Two reserved rows per side in ``Term`` (no token starts with a space): how many active
+# documents there are and how many tokens they hold, so BM25's N and average length are one
+# indexed lookup rather than an aggregate over every document of the side.
+DOCUMENTS = " documents"
+TOKENS = " tokens"
+
+
 def _apply_term_delta(delta: Counter[tuple[str, str]]) -> None:
     """Add the change in document frequencies; sorted, so concurrent workers lock in one order."""
     changes = sorted((side, term, n) for (side, term), n in delta.items() if n)
@@ -286,9 +317,13 @@ def documents_index(*, kind: str, ids: list[int], builder: Builder | None = None
     for side, active, old_tokens in old.values():
         if active:
             delta.subtract((side, t) for t in set(old_tokens))
+            delta[(side, DOCUMENTS)] -= 1
+            delta[(side, TOKENS)] -= len(old_tokens)
     for row in rows:
         if row["active"]:
             delta.update((row["side"], t) for t in set(row["tokens"]))
+            delta[(row["side"], DOCUMENTS)] += 1
+            delta[(row["side"], TOKENS)] += row["length"]
     gone = [f"{kind}:{pk}" for pk in ids if pk not in found]
     if gone:
         Document.objects.filter(key__in=gone).delete()
@@ -304,6 +339,7 @@ def documents_index(*, kind: str, ids: list[int], builder: Builder | None = None
                 "active",
                 "title",
                 "tokens",
+                "token_ids",
                 "length",
                 "categories",
                 "category_name",

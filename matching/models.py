@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 class Document(models.Model):
     """The matching index: one row per need or offer, in the form the scorer reads.
 
-    ``tokens`` (segmented, synonym-normalised) and ``categories`` (the node's
-    code and its ancestors') are GIN-indexed: candidates are found through
-    them, never by scanning every offer.
+    ``token_ids`` (the segmented, synonym-normalised ``tokens`` as integers, see
+    ``text.token_id``) and ``categories`` (the node's code and its ancestors') are
+    GIN-indexed: candidates are found through them, never by scanning every offer.
+    Integer arrays under ``gin__int_ops`` (the ``intarray`` extension) make the overlap
+    test and the overlap count (``icount(a & b)``) cheap C operations.
     """
 
     class Side(models.TextChoices):
@@ -35,6 +37,7 @@ class Document(models.Model):
     active = models.BooleanField(default=True)
     title = models.CharField(max_length=200)
     tokens = ArrayField(models.CharField(max_length=64), default=list)
+    token_ids = ArrayField(models.IntegerField(), default=list)
     length = models.PositiveIntegerField(default=0)
     categories = ArrayField(models.CharField(max_length=60), default=list)
     category_name = models.CharField(max_length=60, blank=True)
@@ -48,7 +51,9 @@ class Document(models.Model):
 
     class Meta:
         indexes = [
-            GinIndex(fields=["tokens"], name="matching_doc_tokens_gin"),
+            GinIndex(
+                fields=["token_ids"], name="matching_doc_token_ids_gin", opclasses=["gin__int_ops"]
+            ),
             GinIndex(fields=["categories"], name="matching_doc_categories_gin"),
             models.Index(fields=["side", "active"], name="matching_doc_side_active"),
         ]

@@ -7,6 +7,7 @@ so the benchmark's exhaustive scorer and the indexed path score identically.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -107,21 +108,6 @@ def bm25(query: list[str], doc_tokens: list[str], stats: Stats) -> float:
     return total
 
 
-def _text(need: Document, offer: Document, stats: Stats, best: float) -> tuple[float, str]:
-    query = need.tokens
-    raw = bm25(query, offer.tokens, stats)
-    # Half absolute (against a document holding every query term once), half relative
-    # to the best candidate of this need: the closest wording among the offers wins.
-    ideal = sum(stats.idf(t) for t in set(query)) * (K1 + 1) / (1 + K1)
-    absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
-    relative = raw / best if best > 0 else 0.0
-    value = 0.5 * absolute + 0.5 * relative
-    shared = [t for t in dict.fromkeys(query) if t in set(offer.tokens) and len(t) >= 2]
-    shared.sort(key=lambda t: -stats.idf(t))
-    detail = f"关键词匹配：{'、'.join(shared[:4])}" if shared else ""
-    return value, detail
-
-
 def _covers(service_code: str, delivery: str) -> bool:
     if service_code.endswith("0000"):
         return delivery.startswith(service_code[:2])
@@ -175,6 +161,257 @@ def _soft(need: Document, offer: Document, today: datetime.date) -> tuple[float,
     return sum(parts) / len(parts), "，".join(details)
 
 
+@dataclass(slots=True)
+class OfferFeatures:
+    """What the scorer reads from an offer, derived once per document and kept on it."""
+
+    tf: Counter[str]
+    length: int
+    specs: spec_parser.Specs
+    specs_key: str
+    region_key: tuple[tuple[str, ...], str]
+    soft_key: tuple[Any, ...]
+    head: str
+    category_key: tuple[tuple[str, ...], str]
+
+
+def features(offer: Document) -> OfferFeatures:
+    """The offer's scoring features, computed on first use and cached on the instance.
+
+    ``Document`` rows are not edited in place (they are rebuilt by ``documents_index``),
+    and the candidate cache in ``services`` refetches a row whose ``updated_at`` moved.
+    """
+    cached: OfferFeatures | None = offer.__dict__.get("_match_features")
+    if cached is None:
+        facts = offer.facts or {}
+        cached = OfferFeatures(
+            tf=Counter(offer.tokens),
+            length=len(offer.tokens),
+            specs=_specs(offer.specs),
+            specs_key=json.dumps(offer.specs, sort_keys=True),
+            region_key=(tuple(offer.regions), facts.get("org_region") or ""),
+            soft_key=(
+                facts.get("unit"),
+                facts.get("capacity"),
+                facts.get("price_min"),
+                facts.get("lead_time_days"),
+            ),
+            head=facts.get("head") or "",
+            category_key=(tuple(offer.categories), offer.category_name),
+        )
+        offer.__dict__["_match_features"] = cached
+    return cached
+
+
+class NeedScorer:
+    """Scores offers for one need. ``score_pair`` and the ranking both go through it.
+
+    Whatever depends on the need alone (its query terms and their idf, its parsed
+    specifications) is computed once; factors that depend on a few offer attributes
+    (the head noun, the category path, the specifications, the service regions, the
+    capacity/price/lead time) are memoised per distinct value, since many offers share
+    them. ``value`` returns the score alone; ``evaluate`` the score with its reasons,
+    through the same arithmetic in the same order, so both give the same number.
+    """
+
+    def __init__(
+        self,
+        need: Document,
+        stats: Stats,
+        *,
+        badges: dict[int, list[str]],
+        region_names: dict[str, str],
+        today: datetime.date,
+        w: dict[str, float] | None = None,
+    ) -> None:
+        self.need = need
+        self.stats = stats
+        self.badges = badges
+        self.region_names = region_names
+        self.today = today
+        self.w = w or weights()
+        self.terms = list(set(need.tokens))
+        self.idf = {t: stats.idf(t) for t in self.terms}
+        self.ideal = sum(self.idf[t] for t in self.terms) * (K1 + 1) / (1 + K1)
+        self.avgdl = max(stats.avgdl, 1.0)
+        self.need_specs = _specs(need.specs)
+        self._kind: dict[str, tuple[float, str]] = {}
+        self._category: dict[tuple[tuple[str, ...], str], tuple[float, str]] = {}
+        self._specs: dict[str, spec_parser.Fit] = {}
+        self._region: dict[tuple[tuple[str, ...], str], tuple[float, str]] = {}
+        self._soft: dict[tuple[Any, ...], tuple[float, str]] = {}
+
+    def raw(self, offer: Document) -> float:
+        """BM25 of the need's terms in the offer (as ``bm25``)."""
+        return self.raws([features(offer)])[0]
+
+    def raws(self, feats: list[OfferFeatures]) -> list[float]:
+        terms = [(term, self.idf[term]) for term in self.terms]
+        if not terms:
+            return [0.0] * len(feats)
+        avgdl = self.avgdl
+        out = []
+        for f in feats:
+            if not f.length:
+                out.append(0.0)
+                continue
+            norm = K1 * (1 - B + B * f.length / avgdl)
+            total = 0.0
+            tf = f.tf
+            for term, idf in terms:
+                c = tf.get(term)
+                if c:
+                    total += idf * c * (K1 + 1) / (c + norm)
+            out.append(total)
+        return out
+
+    def _factors(
+        self, offer: Document, raw: float, best: float
+    ) -> tuple[OfferFeatures, tuple[float, str], tuple[float, str], float, spec_parser.Fit]:
+        f = features(offer)
+        kind = self._kind.get(f.head)
+        if kind is None:
+            kind = self._kind[f.head] = _kind(self.need, offer)
+        category = self._category.get(f.category_key)
+        if category is None:
+            category = self._category[f.category_key] = _category(self.need, offer)
+        best = best or raw
+        absolute = min(1.0, raw / self.ideal) if self.ideal > 0 else 0.0
+        relative = raw / best if best > 0 else 0.0
+        text = 0.5 * absolute + 0.5 * relative
+        fit = self._specs.get(f.specs_key)
+        if fit is None:
+            fit = self._specs[f.specs_key] = spec_parser.compare(self.need_specs, f.specs)
+        return f, kind, category, text, fit
+
+    def _rest(self, offer: Document, f: OfferFeatures) -> tuple[tuple[float, str], ...]:
+        region = self._region.get(f.region_key)
+        if region is None:
+            region = self._region[f.region_key] = _region(self.need, offer, self.region_names)
+        soft = self._soft.get(f.soft_key)
+        if soft is None:
+            soft = self._soft[f.soft_key] = _soft(self.need, offer, self.today)
+        return region, soft
+
+    def bounds(
+        self, offers: list[Document], feats: list[OfferFeatures], raws: list[float], best: float
+    ) -> list[float]:
+        """An upper bound of each offer's score, cheaper than the score.
+
+        Kind, category and text exactly; the specifications, the region, the soft fits and
+        the badge at their best. ``values`` never exceeds it (the relevance cut-off scales
+        both alike), so an offer whose bound is below the K-th score found need not be scored.
+        """
+        w = self.w
+        w_kind, w_category, w_text = w["kind"], w["category"], w["text"]
+        rest = w["specs"] + w["region"] + w["fit"] + w["badge"]
+        need, ideal = self.need, self.ideal
+        kinds, categories = self._kind, self._category
+        out = []
+        for offer, f, raw in zip(offers, feats, raws, strict=True):
+            kind = kinds.get(f.head)
+            if kind is None:
+                kind = kinds[f.head] = _kind(need, offer)
+            category = categories.get(f.category_key)
+            if category is None:
+                category = categories[f.category_key] = _category(need, offer)
+            top = best or raw
+            absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
+            relative = raw / top if top > 0 else 0.0
+            text = 0.5 * absolute + 0.5 * relative
+            bound = w_kind * kind[0] + w_category * category[0] + w_text * text + rest
+            relevance = max(category[0], text)
+            if relevance < 0.2:
+                bound *= relevance / 0.2
+            out.append(min(1.0, bound))
+        return out
+
+    def values(
+        self, offers: list[Document], feats: list[OfferFeatures], raws: list[float], best: float
+    ) -> list[float]:
+        """The scores ``evaluate`` gives these offers, without building the reasons.
+
+        The same arithmetic in the same order, inlined: this loop runs for every candidate.
+        """
+        w = self.w
+        w_kind, w_category, w_text = w["kind"], w["category"], w["text"]
+        w_specs, w_region, w_fit, w_badge = w["specs"], w["region"], w["fit"], w["badge"]
+        need, ideal, badges = self.need, self.ideal, self.badges
+        kinds, categories, specs = self._kind, self._category, self._specs
+        regions, softs = self._region, self._soft
+        out = []
+        for offer, f, raw in zip(offers, feats, raws, strict=True):
+            kind = kinds.get(f.head)
+            if kind is None:
+                kind = kinds[f.head] = _kind(need, offer)
+            category = categories.get(f.category_key)
+            if category is None:
+                category = categories[f.category_key] = _category(need, offer)
+            top = best or raw
+            absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
+            relative = raw / top if top > 0 else 0.0
+            text = 0.5 * absolute + 0.5 * relative
+            fit = specs.get(f.specs_key)
+            if fit is None:
+                fit = specs[f.specs_key] = spec_parser.compare(self.need_specs, f.specs)
+            region = regions.get(f.region_key)
+            if region is None:
+                region = regions[f.region_key] = _region(need, offer, self.region_names)
+            soft = softs.get(f.soft_key)
+            if soft is None:
+                soft = softs[f.soft_key] = _soft(need, offer, self.today)
+            score: float = 0
+            score += w_kind * kind[0]
+            score += w_category * category[0]
+            score += w_text * text
+            score += w_specs * fit.score
+            score += w_region * region[0]
+            score += w_fit * soft[0]
+            score += w_badge if badges.get(offer.organization_id or 0) else 0.0
+            relevance = max(category[0], text)
+            if relevance < 0.2:
+                score *= relevance / 0.2
+            out.append(min(1.0, max(0.0, score)))
+        return out
+
+    def evaluate(self, offer: Document, raw: float, best: float) -> Scored:
+        w = self.w
+        need = self.need
+        f, kind, category, text, fit = self._factors(offer, raw, best)
+        region, soft = self._rest(offer, f)
+        held = self.badges.get(offer.organization_id or 0, [])
+        shared = [t for t in dict.fromkeys(need.tokens) if t in f.tf and len(t) >= 2]
+        shared.sort(key=lambda t: -self.idf[t])
+        detail = ""
+        if fit.matched:
+            detail = f"规格匹配：{'、'.join(fit.matched)}"
+        if fit.mismatched:
+            detail = (detail + "；" if detail else "") + f"规格不符：{'、'.join(fit.mismatched)}"
+        reasons = [
+            Reason("kind", w["kind"] * kind[0], kind[1]),
+            Reason("category", w["category"] * category[0], category[1]),
+            Reason(
+                "text", w["text"] * text, f"关键词匹配：{'、'.join(shared[:4])}" if shared else ""
+            ),
+            Reason("specs", w["specs"] * fit.score, detail),
+            Reason("region", w["region"] * region[0], region[1]),
+            Reason("fit", w["fit"] * soft[0], soft[1]),
+            Reason("badge", w["badge"] if held else 0.0, f"持有{'、'.join(held)}" if held else ""),
+        ]
+        if need.certifications:
+            reasons.append(
+                Reason("certifications", 0.0, f"资质齐全：{'、'.join(need.certifications)}")
+            )
+        score: float = 0
+        for reason in reasons:
+            score += reason.weight
+        # Without any evidence that it is the same thing, region and badges alone are not a match.
+        relevance = max(category[0], text)
+        if relevance < 0.2:
+            score *= relevance / 0.2
+        return Scored(min(1.0, max(0.0, score)), reasons, text, category[0], fit.score, kind[0])
+
+
 def score_pair(
     need: Document,
     offer: Document,
@@ -186,41 +423,10 @@ def score_pair(
     w: dict[str, float] | None = None,
     text_best: float = 0.0,
 ) -> Scored:
-    w = w or weights()
-    reasons: list[Reason] = []
-
-    kind, detail = _kind(need, offer)
-    reasons.append(Reason("kind", w["kind"] * kind, detail))
-    category, detail = _category(need, offer)
-    reasons.append(Reason("category", w["category"] * category, detail))
-    text, detail = _text(need, offer, stats, text_best or bm25(need.tokens, offer.tokens, stats))
-    reasons.append(Reason("text", w["text"] * text, detail))
-
-    fit = spec_parser.compare(_specs(need.specs), _specs(offer.specs))
-    detail = ""
-    if fit.matched:
-        detail = f"规格匹配：{'、'.join(fit.matched)}"
-    if fit.mismatched:
-        detail = (detail + "；" if detail else "") + f"规格不符：{'、'.join(fit.mismatched)}"
-    reasons.append(Reason("specs", w["specs"] * fit.score, detail))
-
-    region, detail = _region(need, offer, region_names)
-    reasons.append(Reason("region", w["region"] * region, detail))
-    soft, detail = _soft(need, offer, today)
-    reasons.append(Reason("fit", w["fit"] * soft, detail))
-    held = badges.get(offer.organization_id or 0, [])
-    reasons.append(
-        Reason("badge", w["badge"] if held else 0.0, f"持有{'、'.join(held)}" if held else "")
-    )
-    if need.certifications:
-        reasons.append(Reason("certifications", 0.0, f"资质齐全：{'、'.join(need.certifications)}"))
-
-    score = sum(r.weight for r in reasons)
-    # Without any evidence that it is the same thing, region and badges alone are not a match.
-    relevance = max(category, text)
-    if relevance < 0.2:
-        score *= relevance / 0.2
-    return Scored(min(1.0, max(0.0, score)), reasons, text, category, fit.score, kind)
+    """One pair, with reasons. ``text_best`` is the need's best BM25 among the offers ranked
+    (0: this offer's own, so its text counts as the best)."""
+    scorer = NeedScorer(need, stats, badges=badges, region_names=region_names, today=today, w=w)
+    return scorer.evaluate(offer, scorer.raw(offer), text_best)
 
 
 def _specs(data: dict[str, Any]) -> spec_parser.Specs:

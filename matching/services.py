@@ -10,14 +10,15 @@ longer open or published (closed, cancelled, archived, unverified) retire their 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+import heapq
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Avg, Count, Min, Q
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accounts.models import BADGE_CHINESE_NAMES, Badge
@@ -25,9 +26,10 @@ from catalog.models import Region
 from notifications.services import batch as notifications_batch
 from notifications.services import lists_matched, notify_matches
 
-from .documents import Builder, documents_index
+from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
-from .scoring import Scored, Stats, bm25, score_pair, weights
+from .scoring import NeedScorer, Scored, Stats, features, score_pair
+from .text import token_ids
 
 
 def _settings() -> dict[str, float]:
@@ -38,14 +40,18 @@ def _settings() -> dict[str, float]:
 
 
 def side_stats(side: str, terms: Iterable[str]) -> Stats:
-    """N, average length and document frequency of the given terms on one side of the index."""
-    agg = Document.objects.filter(side=side, active=True).aggregate(
-        n=Count("id"), avg=Avg("length")
-    )
+    """N, average length and document frequency of the given terms on one side of the index.
+
+    N and the total length are kept in two reserved ``Term`` rows by ``documents_index``.
+    """
     df = dict(
-        Term.objects.filter(side=side, term__in=set(terms), df__gt=0).values_list("term", "df")
+        Term.objects.filter(side=side, term__in={*terms, DOCUMENTS, TOKENS}, df__gt=0).values_list(
+            "term", "df"
+        )
     )
-    return Stats(n=agg["n"] or 0, avgdl=float(agg["avg"] or 1.0), df=df)
+    n = df.pop(DOCUMENTS, 0)
+    total = df.pop(TOKENS, 0)
+    return Stats(n=n, avgdl=total / n if n and total else 1.0, df=df)
 
 
 @dataclass
@@ -55,10 +61,14 @@ class Lookups:
     today: datetime.date
 
 
-def lookups(organization_ids: Iterable[int]) -> Lookups:
+def lookups(organization_ids: Iterable[int] | None = None) -> Lookups:
+    """Badges held (of these organizations, or of all) and region names, for the scorer."""
     today = timezone.localdate()
     badges: dict[int, list[str]] = defaultdict(list)
-    for badge in Badge.objects.filter(organization_id__in=set(organization_ids)):
+    held = Badge.objects.all()
+    if organization_ids is not None:
+        held = held.filter(organization_id__in=set(organization_ids))
+    for badge in held:
         if badge.is_active_on(today):
             badges[badge.organization_id].append(BADGE_CHINESE_NAMES[badge.kind])
     names = dict(
@@ -68,53 +78,169 @@ def lookups(organization_ids: Iterable[int]) -> Lookups:
 
 
 # --- Candidates ---------------------------------------------------------------------------
+#
+# The index is ``Document.token_ids`` (integer token ids under a GIN ``gin__int_ops`` index)
+# and ``Document.categories`` (GIN). A need probes it with its rarest terms (as many as fit a
+# budget of postings, so a common word such as 电缆 does not pull in a tenth of the catalogue)
+# and its category; the rows found are ordered in SQL by how many of the need's terms they
+# share (``icount(token_ids & query)``), the category, whether the offer serves the delivery
+# region, then shorter first (BM25 favours them) and by key (the ranking's tie-break); the
+# first ``CANDIDATE_LIMIT`` are scored in Python.
+
+# Documents by primary key, kept between needs (and tasks) in this process. A row is used
+# only while its ``updated_at`` is the one the candidate query returned, so an edit is seen
+# at once; the oldest entries are dropped beyond ``CANDIDATE_CACHE``.
+_cache: OrderedDict[int, Document] = OrderedDict()
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# The row's version as the candidate queries return it: ``updated_at`` in microseconds.
+_VERSION = "(extract(epoch FROM updated_at) * 1000000)::bigint"
+
+
+_COLUMNS = ", ".join(str(f.column) for f in Document._meta.concrete_fields if f.name != "token_ids")
+
+
+def _micros(moment: datetime.datetime) -> int:
+    return (moment - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def _fetch(rows: list[tuple[int, int]]) -> list[Document]:
+    """The documents of these (id, version) rows, in this order, from the cache or the table."""
+    found: dict[int, Document] = {}
+    missing = []
+    for pk, version in rows:
+        document = _cache.get(pk)
+        if document is not None and document.__dict__.get("_version") == version:
+            found[pk] = document
+            _cache.move_to_end(pk)
+        else:
+            missing.append(pk)
+    if missing:
+        # One array parameter rather than an IN list of thousands of placeholders; the token
+        # ids (the index's business, not the scorer's) stay in the database.
+        for document in Document.objects.raw(
+            f"SELECT {_COLUMNS} FROM matching_document WHERE id = ANY(%s)",  # noqa: S608
+            [missing],
+        ):
+            document.__dict__["_version"] = _micros(document.updated_at)
+            found[document.pk] = document
+            _cache[document.pk] = document
+    limit = int(_settings().get("CANDIDATE_CACHE", 100_000))
+    while len(_cache) > limit:
+        _cache.popitem(last=False)
+    return [found[pk] for pk, _ in rows if pk in found]
+
+
+def _probe(tokens: Iterable[str], stats: Stats) -> tuple[list[str], list[str]]:
+    """The query terms known on the other side, rarest first, and those the index is probed
+    with: the rarest, up to ``CANDIDATE_POSTINGS`` documents in all (at least one term)."""
+    config = _settings()
+    terms = sorted((t for t in set(tokens) if stats.df.get(t)), key=lambda t: (stats.df[t], t))
+    terms = terms[: int(config["CANDIDATE_TERMS"])]
+    budget = int(config.get("CANDIDATE_POSTINGS", 2000))
+    probe: list[str] = []
+    total = 0
+    for term in terms:
+        if probe and total + stats.df[term] > budget:
+            break
+        probe.append(term)
+        total += stats.df[term]
+    return terms, probe
+
+
+def _covering(regions: list[str]) -> list[str]:
+    """The service-region codes that cover the delivery region (see ``scoring._covers``)."""
+    if not regions:
+        return []
+    code = regions[0]
+    return sorted({code, code[:4] + "00", code[:2] + "0000"})
 
 
 def candidate_offers(need: Document, stats: Stats, limit: int) -> list[Document]:
     """Offers sharing a selective term or the category of the need, holding every required cert."""
-    selective = sorted(
-        (t for t in set(need.tokens) if stats.df.get(t)), key=lambda t: (stats.df[t], t)
-    )[: int(_settings()["CANDIDATE_TERMS"])]
-    condition = Q()
-    if selective:
-        condition |= Q(tokens__overlap=selective)
-    if need.categories:
-        condition |= Q(categories__contains=[need.categories[0]])
-    if not condition:
+    terms, probe = _probe(need.tokens, stats)
+    category = need.categories[:1]
+    if not probe and not category:
         return []
-    qs = Document.objects.filter(side=Document.Side.OFFER, active=True)
-    if need.certifications:
-        qs = qs.filter(certifications__contains=need.certifications)  # the hard filter, in SQL
-    # The bounded set: offers sharing the most of the need's terms (and its category) first.
-    overlap = RawSQL(
-        "(SELECT count(DISTINCT t) FROM unnest(matching_document.tokens) t WHERE t ="
-        " ANY(%s::varchar[]))"
-        " + CASE WHEN matching_document.categories @> %s::varchar[] THEN 3 ELSE 0 END",
-        [sorted(set(need.tokens)), need.categories[:1]],
+    where = []
+    params: dict[str, Any] = {
+        "probe": token_ids(probe),
+        "query": token_ids(terms),
+        "category": category,
+        "certs": need.certifications,
+        "cover": _covering(need.regions),
+        "limit": limit,
+    }
+    if probe:
+        where.append("token_ids && %(probe)s::int[]")
+    if category:
+        where.append("categories @> %(category)s::varchar[]")
+    certs = "AND certifications @> %(certs)s::varchar[]" if need.certifications else ""
+    # The hard filter (certifications) is in SQL; so is the bounded order.
+    bonus = "CASE WHEN categories @> %(category)s::varchar[] THEN 3 ELSE 0 END" if category else "0"
+    # A need without a delivery region has no "serves the region" key (a constant there is an
+    # error in PostgreSQL's ORDER BY).
+    serves = "(regions = '{}' OR regions && %(cover)s::varchar[]) DESC, " if need.regions else ""
+    # Only the fixed fragments above are interpolated; every value is a parameter.
+    sql = (
+        f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+        f" WHERE side = 'offer' AND active AND ({' OR '.join(where)}) {certs}"
+        f" ORDER BY icount(token_ids & %(query)s::int[]) + {bonus} DESC, {serves}length, key"
+        " LIMIT %(limit)s"
     )
-    ordered = qs.filter(condition).annotate(overlap=overlap).order_by("-overlap", "pk")
-    found: list[Document] = list(ordered[:limit])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = _fetch(rows)
     if len(found) < int(_settings()["CANDIDATE_FLOOR"]) and len(need.categories) > 1:
         # Few candidates by wording: widen to the need's industry chain.
-        seen = {d.pk for d in found}
-        wider = qs.filter(categories__contains=[need.categories[1]]).exclude(pk__in=seen)
-        found += list(wider[: limit - len(found)])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+                " WHERE side = 'offer' AND active AND categories @> %(chain)s::varchar[]"
+                f" {certs} AND NOT (id = ANY(%(seen)s::bigint[])) ORDER BY id LIMIT %(limit)s",
+                {
+                    **params,
+                    "chain": need.categories[1:2],
+                    "seen": [d.pk for d in found],
+                    "limit": limit - len(found),
+                },
+            )
+            found += _fetch(cursor.fetchall())
     return found
 
 
 def candidate_needs(offer: Document, stats: Stats, limit: int) -> list[Document]:
-    selective = sorted(
-        (t for t in set(offer.tokens) if stats.df.get(t)), key=lambda t: (stats.df[t], t)
-    )[: int(_settings()["CANDIDATE_TERMS"])]
-    condition = Q()
-    if selective:
-        condition |= Q(tokens__overlap=selective)
-    if offer.categories:
-        condition |= Q(categories__overlap=offer.categories[:2])
-    if not condition:
+    """Open needs sharing a selective term or a category with the offer, that it may serve
+    (it holds every certification they require), those sharing most of its terms first."""
+    terms, probe = _probe(offer.tokens, stats)
+    if not probe and not offer.categories:
         return []
-    qs = Document.objects.filter(condition, side=Document.Side.NEED, active=True)
-    return [d for d in qs[:limit] if set(d.certifications) <= set(offer.certifications)]
+    where = []
+    if probe:
+        where.append("token_ids && %(probe)s::int[]")
+    if offer.categories:
+        where.append("categories && %(categories)s::varchar[]")
+    sql = (
+        f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+        f" WHERE side = 'need' AND active AND ({' OR '.join(where)})"
+        " AND certifications <@ %(certs)s::varchar[]"
+        " ORDER BY icount(token_ids & %(query)s::int[]) DESC, id LIMIT %(limit)s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "probe": token_ids(probe),
+                "query": token_ids(terms),
+                "categories": offer.categories[:2],
+                "certs": offer.certifications,
+                "limit": limit,
+            },
+        )
+        rows = cursor.fetchall()
+    return _fetch(rows)
 
 
 # --- Storing --------------------------------------------------------------------------------------
@@ -182,7 +308,6 @@ def _store(need: Document, ranked: list[tuple[Document, Scored]]) -> int:
         Match.objects.filter(need_key=need.key, status=Match.Status.ACTIVE).exclude(
             offer_key__in=[offer.key for offer, _ in ranked]
         ).update(status=Match.Status.RETIRED, updated_at=now)
-        Document.objects.filter(pk=need.pk).update(matched_at=now)
         # The suppliers' notifications are written with the matches that cause them.
         notify_matches(need, rows)
     return len(rows)
@@ -204,34 +329,60 @@ def rank_offers_for(need: Document, stats: Stats, look: Lookups) -> list[tuple[D
 
 
 def rank_candidates(
-    need: Document, candidates: list[Document], stats: Stats, look: Lookups
+    need: Document,
+    candidates: list[Document],
+    stats: Stats,
+    look: Lookups,
+    *,
+    prune: bool = True,
 ) -> list[tuple[Document, Scored]]:
     """Score the candidates for a need; the top K above the minimum score, best first.
 
-    The indexed path and the benchmark's exhaustive scorer both rank through here.
+    The indexed path and the benchmark's exhaustive scorer both rank through here, and get
+    the same top K as scoring every candidate: candidates are scored in the order of an upper
+    bound of their score (``NeedScorer.bounds``), and scoring stops once the bound of the
+    next is below the K-th score found (``prune=False``, for the benchmark's exhaustive
+    scorer: every candidate is scored). Only the K kept get their reasons written out.
     """
     config = _settings()
-    w = weights()
-    best = max((bm25(need.tokens, offer.tokens, stats) for offer in candidates), default=0.0)
-    scored = [
-        (
-            offer,
-            score_pair(
-                need,
-                offer,
-                stats,
-                badges=look.badges,
-                region_names=look.region_names,
-                today=look.today,
-                w=w,
-                text_best=best,
-            ),
-        )
-        for offer in candidates
-    ]
-    kept = [pair for pair in scored if pair[1].score >= config["MIN_SCORE"]]
-    kept.sort(key=lambda pair: (-pair[1].score, pair[0].key))
-    return kept[: int(config["TOP_K"])]
+    top_k = int(config["TOP_K"])
+    minimum = config["MIN_SCORE"]
+    scorer = NeedScorer(
+        need, stats, badges=look.badges, region_names=look.region_names, today=look.today
+    )
+    feats = [features(offer) for offer in candidates]
+    raws = scorer.raws(feats)
+    best = max(raws, default=0.0)
+    if prune:
+        bounds = scorer.bounds(candidates, feats, raws, best)
+        order = sorted(range(len(candidates)), key=bounds.__getitem__, reverse=True)
+        batch_size = _BATCH
+    else:
+        bounds = [1.0] * len(candidates)
+        order = list(range(len(candidates)))
+        batch_size = max(1, len(candidates))
+    kept: list[tuple[float, str, Document, float]] = []
+    floor: list[float] = []  # the K best scores so far, a min-heap
+    for start in range(0, len(order), batch_size):
+        if len(floor) == top_k and bounds[order[start]] + 1e-9 < floor[0]:
+            break
+        batch = order[start : start + batch_size]
+        offers = [candidates[i] for i in batch]
+        scores = scorer.values(offers, [feats[i] for i in batch], [raws[i] for i in batch], best)
+        for i, offer, score in zip(batch, offers, scores, strict=True):
+            if score < minimum:
+                continue
+            kept.append((score, offer.key, offer, raws[i]))
+            if len(floor) < top_k:
+                heapq.heappush(floor, score)
+            elif score > floor[0]:
+                heapq.heapreplace(floor, score)
+    top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
+    return [(offer, scorer.evaluate(offer, raw, best)) for _, _, offer, raw in top]
+
+
+# Candidates are scored in batches between two looks at the bound.
+_BATCH = 32
 
 
 def match_need_documents(needs: list[Document]) -> int:
@@ -241,16 +392,17 @@ def match_need_documents(needs: list[Document]) -> int:
     if not active:
         return 0
     stats = side_stats(Document.Side.OFFER, {t for n in active for t in n.tokens})
-    offers_orgs = (
-        Document.objects.filter(side=Document.Side.OFFER, active=True)
-        .values_list("organization_id", flat=True)
-        .distinct()
-    )
-    look = lookups(o for o in offers_orgs if o)
+    look = lookups()
     stored = 0
+    # One transaction for the chunk rather than one commit per need; needs in key order,
+    # so two workers re-ranking overlapping needs lock their matches in the same order.
+    # The suppliers' notifications are written in it too (see _store).
     with notifications_batch():
-        for need in active:
-            stored += _store(need, rank_offers_for(need, stats, look))
+        with transaction.atomic():
+            for need in sorted(active, key=lambda n: n.key):
+                stored += _store(need, rank_offers_for(need, stats, look))
+            Document.objects.filter(pk__in=[n.pk for n in active]).update(matched_at=timezone.now())
+        # After the commit: a list whose every open line is now matched gets its summary.
         lists_matched(active)
     return stored
 
@@ -321,8 +473,7 @@ def match_offer_documents(offers: list[Document]) -> int:
 
 
 def _documents(kind: str, ids: list[int]) -> list[Document]:
-    builder = Builder()
-    documents_index(kind=kind, ids=ids, builder=builder)
+    documents_index(kind=kind, ids=ids, builder=Builder.current())
     return list(Document.objects.filter(key__in=[f"{kind}:{pk}" for pk in ids]))
 
 

@@ -14,6 +14,8 @@ import logging
 import re
 import threading
 import unicodedata
+import zlib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -156,3 +158,17 @@ def tokens(text: str | None) -> list[str]:
             continue  # bare numbers belong to the spec parser, not to text relevance
         out.append(table.get(token, token))
     return out
+
+
+def token_id(token: str) -> int:
+    """A token as a positive 31-bit integer, for the GIN-indexed ``Document.token_ids``.
+
+    A stable hash (CRC-32), so no lookup table and no round trip: the same token has the
+    same id in every process. Two tokens may share an id (rarely, at hundreds of thousands
+    of distinct tokens); that only adds a candidate, since the scorer reads the tokens.
+    """
+    return zlib.crc32(token.encode("utf-8")) & 0x7FFFFFFF
+
+
+def token_ids(values: Iterable[str]) -> list[int]:
+    return sorted({token_id(t) for t in values})

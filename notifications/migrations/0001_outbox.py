@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('matching', '0003_matched_at'),
+        ('matching', '0005_matched_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

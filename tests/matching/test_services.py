@@ -152,3 +152,99 @@ def test_an_edited_offer_leaves_the_needs_it_no_longer_fits(dev_world):
     assert not Match.objects.filter(
         offer_product=product, need_item__ref="P-0001", status="active"
     ).exists()
+
+
+def test_corpus_totals_follow_the_documents(dev_world):
+    """BM25's N and average length come from two kept rows; they must equal a fresh count."""
+    from django.db.models import Avg, Count
+
+    from matching.models import Document
+    from matching.services import side_stats
+
+    def fresh(side):
+        agg = Document.objects.filter(side=side, active=True).aggregate(
+            n=Count("id"), avg=Avg("length")
+        )
+        return agg["n"], pytest.approx(agg["avg"])
+
+    for side in ("need", "offer"):
+        stats = side_stats(side, [])
+        assert stats.n > 0
+        assert (stats.n, stats.avgdl) == fresh(side)
+    product = Product.objects.get(ref="S-0167")
+    user = MembershipFactory(organization=product.supplier).user
+    catalog_services.product_update(
+        product=product, by=user, name="普通硅酸盐水泥", specs="P.O 42.5 袋装 50kg 每包"
+    )
+    match_objects(kind="product", ids=[product.pk])
+    assert (side_stats("offer", []).n, side_stats("offer", []).avgdl) == fresh("offer")
+    catalog_services.product_archive(product=Product.objects.get(pk=product.pk), by=user)
+    match_objects(kind="product", ids=[product.pk])
+    stats = side_stats("offer", [])
+    assert (stats.n, stats.avgdl) == fresh("offer")
+
+
+def test_a_cached_document_is_read_again_once_its_row_changes(dev_world):
+    from django.db import connection
+
+    from matching import services
+    from matching.models import Document
+
+    product = Product.objects.get(ref="S-0167")
+    key = f"product:{product.pk}"
+
+    def version():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {services._VERSION} FROM matching_document WHERE key = %s",  # noqa: S608
+                [key],
+            )
+            return cursor.fetchall()
+
+    [first] = services._fetch(version())
+    assert services._fetch(version())[0] is first  # unchanged: the cached instance
+    user = MembershipFactory(organization=product.supplier).user
+    catalog_services.product_update(product=product, by=user, name="普通硅酸盐水泥")
+    match_objects(kind="product", ids=[product.pk])
+    [again] = services._fetch(version())
+    assert again is not first
+    assert again.title == "普通硅酸盐水泥" == Document.objects.get(key=key).title
+
+
+def test_ranking_by_bound_keeps_the_top_k_of_scoring_every_offer(dev_world):
+    """The indexed path stops scoring below the K-th score; it must rank as scoring all does."""
+    from matching.models import Document
+    from matching.services import lookups, rank_candidates, side_stats
+
+    offers = list(Document.objects.filter(side="offer", active=True))
+    look = lookups()
+    needs = list(Document.objects.filter(side="need", active=True))
+    assert needs
+    for need in needs:
+        stats = side_stats("offer", need.tokens)
+        eligible = [o for o in offers if set(need.certifications) <= set(o.certifications)]
+        pruned = rank_candidates(need, eligible, stats, look)
+        every = rank_candidates(need, eligible, stats, look, prune=False)
+        assert [(o.key, s.score, s.reasons) for o, s in pruned] == [
+            (o.key, s.score, s.reasons) for o, s in every
+        ], need.key
+
+
+def test_a_need_without_a_delivery_region_or_category_still_finds_offers(db):
+    """Regression: the candidate query's ORDER BY had a constant for a need with no region."""
+    from decimal import Decimal
+
+    from tests.factories import ProcurementItemFactory, ProcurementListFactory, ProductFactory
+
+    product = ProductFactory(published=True, name="不锈钢闸阀 DN100 PN16")
+    match_objects(kind="product", ids=[product.pk])
+    item = ProcurementItemFactory(
+        plist=ProcurementListFactory(published=True),
+        name="不锈钢闸阀",
+        specs="DN100",
+        delivery_region=None,
+        category=None,
+        budget=Decimal("5000"),
+    )
+    match_objects(kind="procurement_item", ids=[item.pk])
+    assert Match.objects.filter(need_item=item, offer_product=product, status="active").exists()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0002_term'),
+        ('matching', '0004_corpus_totals'),
     ]
 
     operations = [
