@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import BADGE_CHINESE_NAMES, Badge
 from catalog.models import Region
 from notifications.services import batch as notifications_batch
+from notifications.services import flush as notifications_flush
 from notifications.services import lists_matched, notify_matches
 
 from .documents import DOCUMENTS, TOKENS, Builder, documents_index
@@ -396,12 +397,13 @@ def match_need_documents(needs: list[Document]) -> int:
     stored = 0
     # One transaction for the chunk rather than one commit per need; needs in key order,
     # so two workers re-ranking overlapping needs lock their matches in the same order.
-    # The suppliers' notifications are written in it too (see _store).
+    # The suppliers' notifications are gathered by _store and written in it too.
     with notifications_batch():
         with transaction.atomic():
             for need in sorted(active, key=lambda n: n.key):
                 stored += _store(need, rank_offers_for(need, stats, look))
             Document.objects.filter(pk__in=[n.pk for n in active]).update(matched_at=timezone.now())
+            notifications_flush()  # the suppliers' new-match notifications, in this transaction
         # After the commit: a list whose every open line is now matched gets its summary.
         lists_matched(active)
     return stored

@@ -142,6 +142,10 @@ class _Cache:
     watches: dict[int, list[Watch]] = field(default_factory=dict)
     frequencies: dict[tuple[str, str], str] = field(default_factory=dict)
     suppressed: dict[str, set[str]] = field(default_factory=dict)
+    sent_today: dict[str, int] = field(default_factory=dict)
+    feedback_orgs: set[int] | None = None
+    # New-match notifications of the task's matches, written together by ``flush``.
+    pending: list[Item] = field(default_factory=list)
 
 
 _cache: contextvars.ContextVar[_Cache | None] = contextvars.ContextVar(
@@ -222,10 +226,8 @@ def _start_of_day(now: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _over_daily_cap(recipient: Recipient, kind: str, now: datetime.datetime) -> bool:
-    if kind != Kind.NEW_MATCH:
-        return False
-    sent_today = Notification.objects.filter(
+def _sent_today(recipient: Recipient, kind: str, now: datetime.datetime) -> int:
+    return Notification.objects.filter(
         recipient_key=recipient.key,
         kind=kind,
         created_at__gte=_start_of_day(now),
@@ -236,7 +238,25 @@ def _over_daily_cap(recipient: Recipient, kind: str, now: datetime.datetime) -> 
             Notification.Status.FAILED,
         ],
     ).count()
-    return sent_today >= int(config()["DAILY_CAP"])
+
+
+def _over_daily_cap(recipient: Recipient, kind: str, now: datetime.datetime) -> bool:
+    """Whether one more instant new-match email would pass the recipient's daily cap.
+
+    Within a matching task the count is read once per recipient and kept up to date here.
+    """
+    if kind != Kind.NEW_MATCH:
+        return False
+    cap = int(config()["DAILY_CAP"])
+    cache_ = _cache.get()
+    if cache_ is None:
+        return _sent_today(recipient, kind, now) >= cap
+    if recipient.key not in cache_.sent_today:
+        cache_.sent_today[recipient.key] = _sent_today(recipient, kind, now)
+    if cache_.sent_today[recipient.key] >= cap:
+        return True
+    cache_.sent_today[recipient.key] += 1
+    return False
 
 
 def _status_for(recipient: Recipient, kind: str, now: datetime.datetime) -> str:
@@ -251,6 +271,16 @@ def _status_for(recipient: Recipient, kind: str, now: datetime.datetime) -> str:
     return Notification.Status.PENDING
 
 
+@dataclass(frozen=True)
+class Item:
+    """One notification to write: to whom, about what."""
+
+    recipient: Recipient
+    subject_key: str
+    match_id: int | None = None
+    context: dict[str, Any] | None = None
+
+
 def enqueue(
     recipients: Iterable[Recipient],
     *,
@@ -260,14 +290,21 @@ def enqueue(
     context: dict[str, Any] | None = None,
     now: datetime.datetime | None = None,
 ) -> int:
-    """Write one notification per recipient, unless it exists; wake the sender on commit.
+    """Write one notification per recipient, unless it exists; wake the sender on commit."""
+    items = [Item(r, subject_key, match_id, context) for r in recipients]
+    return enqueue_items(items, kind=kind, now=now)
+
+
+def enqueue_items(items: Iterable[Item], *, kind: str, now: datetime.datetime | None = None) -> int:
+    """Write these notifications in one statement, skipping those that exist.
 
     A recipient without a user account who has turned this kind down gets no row at all;
     a user gets the row in the in-app inbox even when no email goes out.
     """
     now = now or timezone.now()
     rows = []
-    for recipient in recipients:
+    for item in items:
+        recipient = item.recipient
         status = _status_for(recipient, kind, now)
         if status == Notification.Status.SKIPPED and recipient.user_id is None:
             continue
@@ -279,9 +316,9 @@ def enqueue(
                 organization_id=recipient.organization_id,
                 language=recipient.language,
                 kind=kind,
-                subject_key=subject_key,
-                match_id=match_id,
-                context=context or {},
+                subject_key=item.subject_key,
+                match_id=item.match_id,
+                context=item.context or {},
                 status=status,
                 message_id=message_id(),
                 next_attempt_at=now,
@@ -361,20 +398,43 @@ def notify_matches(need: Document, matches: Sequence[Match]) -> int:
     ]
     if not candidates:
         return 0
-    dismissed = set(
-        MatchFeedback.objects.filter(match__in=candidates).values_list("match_id", flat=True)
-    )
-    written = 0
-    for match in candidates:
-        if match.pk in dismissed or match.supplier_id is None:
-            continue
-        written += enqueue(
-            _cached_recipients(match.supplier_id),
-            kind=Kind.NEW_MATCH,
-            subject_key=f"match:{match.pk}",
-            match_id=match.pk,
+    dismissed: set[int] = set()
+    if _may_have_feedback({m.supplier_id for m in candidates if m.supplier_id}):
+        dismissed = set(
+            MatchFeedback.objects.filter(match__in=candidates).values_list("match_id", flat=True)
         )
-    return written
+    items = [
+        Item(recipient, f"match:{match.pk}", match.pk)
+        for match in candidates
+        if match.pk not in dismissed and match.supplier_id is not None
+        for recipient in _cached_recipients(match.supplier_id)
+    ]
+    cache_ = _cache.get()
+    if cache_ is not None:
+        cache_.pending.extend(items)  # written by flush(), in the same transaction
+        return len(items)
+    return enqueue_items(items, kind=Kind.NEW_MATCH)
+
+
+def flush() -> int:
+    """Write the new-match notifications gathered in this batch, in one statement."""
+    cache_ = _cache.get()
+    if cache_ is None or not cache_.pending:
+        return 0
+    items, cache_.pending = cache_.pending, []
+    return enqueue_items(items, kind=Kind.NEW_MATCH)
+
+
+def _may_have_feedback(organization_ids: set[int]) -> bool:
+    """Whether any of these suppliers ever marked a match not relevant (read once per task)."""
+    cache_ = _cache.get()
+    if cache_ is None:
+        return True
+    if cache_.feedback_orgs is None:
+        cache_.feedback_orgs = set(
+            MatchFeedback.objects.values_list("organization_id", flat=True).distinct()
+        )
+    return bool(cache_.feedback_orgs & organization_ids)
 
 
 def dismiss_match(*, match: Match, organization: Organization, user: User | None) -> MatchFeedback:
