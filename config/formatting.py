@@ -1,7 +1,7 @@
 """Amounts as the programme writes them: 万元 and 亿元 (translated units in English).
 
-The one formatter behind every page, email, chart and export label: the ``money`` and
-``wan_yi`` template filters call it.
+The one formatter behind every page, email, chart and export label: the ``money`` template
+filter (``catalog/templatetags/duijie.py``) calls it.
 """
 
 from __future__ import annotations

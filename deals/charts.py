@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from config.formatting import yuan
+
 from .stats import Table
-from .templatetags.amounts import wan_yi
 
 LABEL_WIDTH = 190
 BAR_WIDTH = 420
@@ -30,7 +31,7 @@ def bar_chart(table: Table) -> dict[str, Any] | None:
             {
                 "label": label if len(label) <= 14 else label[:13] + "…",
                 "title": label,
-                "value": wan_yi(value) if kind == "money" else f"{int(value):,}",
+                "value": yuan(value) if kind == "money" else f"{int(value):,}",
                 "y": index * ROW_HEIGHT,
                 "text_y": index * ROW_HEIGHT + 16,
                 "width": max(width, 1 if value > 0 else 0),

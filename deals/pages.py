@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import user_from_request, user_is_operator
+from config.pages import paginate
 from matching.models import Match
 from procurement.models import ProcurementItem
 
@@ -63,7 +63,7 @@ def my_matches(request: HttpRequest) -> HttpResponse:
     order = MATCH_ORDER.get(sort)
     if order is None:
         sort, order = "score", MATCH_ORDER["score"]
-    page = Paginator(qs.order_by(*order), 25).get_page(request.GET.get("page"))
+    page = paginate(request, qs.order_by(*order), 25)
     return render(
         request,
         "deals/my_matches.html",
@@ -196,7 +196,7 @@ def interests_received(request: HttpRequest) -> HttpResponse:
         )
         .order_by("plist__deadline", "plist_id", "line_no", "pk")
     )
-    page = Paginator(lines, 25).get_page(request.GET.get("page"))
+    page = paginate(request, lines, 25)
     return render(request, "deals/interests_received.html", {"page": page})
 
 

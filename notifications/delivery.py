@@ -216,12 +216,10 @@ RELATED = (
 
 
 def render(notification: Notification) -> EmailMultiAlternatives:
-    unsubscribe = absolute_url(
-        reverse("notifications:unsubscribe", args=[unsubscribe_token(notification)])
-    )
     mailto = f"mailto:{config()['UNSUBSCRIBE_MAILTO']}?subject=unsubscribe"
     with translation.override(notification.language):
         context = _context(notification)
+    unsubscribe = context["unsubscribe_link"]  # the signed link the footer shows, signed once
     return build_message(
         f"notification-{notification.kind.replace('_', '-')}",
         to=notification.email,

@@ -55,7 +55,7 @@ class Recipient:
     key: str
     email: str
     language: str
-    organization_id: int
+    organization_id: int | None
     user_id: int | None = None
     roles: tuple[str, ...] = ()
 
@@ -295,6 +295,25 @@ def enqueue(
     return enqueue_items(items, kind=kind, now=now)
 
 
+def _row(item: Item, *, kind: str, status: str, now: datetime.datetime) -> Notification:
+    """An unsaved notification, its Message-ID fixed now, once and for all."""
+    recipient = item.recipient
+    return Notification(
+        recipient_key=recipient.key,
+        user_id=recipient.user_id,
+        email=recipient.email,
+        organization_id=recipient.organization_id,
+        language=recipient.language,
+        kind=kind,
+        subject_key=item.subject_key,
+        match_id=item.match_id,
+        context=item.context or {},
+        status=status,
+        message_id=message_id(),
+        next_attempt_at=now,
+    )
+
+
 def enqueue_items(items: Iterable[Item], *, kind: str, now: datetime.datetime | None = None) -> int:
     """Write these notifications in one statement, skipping those that exist.
 
@@ -308,22 +327,7 @@ def enqueue_items(items: Iterable[Item], *, kind: str, now: datetime.datetime | 
         status = _status_for(recipient, kind, now)
         if status == Notification.Status.SKIPPED and recipient.user_id is None:
             continue
-        rows.append(
-            Notification(
-                recipient_key=recipient.key,
-                user_id=recipient.user_id,
-                email=recipient.email,
-                organization_id=recipient.organization_id,
-                language=recipient.language,
-                kind=kind,
-                subject_key=item.subject_key,
-                match_id=item.match_id,
-                context=item.context or {},
-                status=status,
-                message_id=message_id(),
-                next_attempt_at=now,
-            )
-        )
+        rows.append(_row(item, kind=kind, status=status, now=now))
     if not rows:
         return 0
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -618,7 +622,7 @@ def digests_build(now: datetime.datetime | None = None) -> int:
             key=key,
             email=first.email,
             language=first.language,
-            organization_id=first.organization_id or 0,
+            organization_id=first.organization_id,
             user_id=first.user_id,
         )
         if not monday:
@@ -632,19 +636,13 @@ def digests_build(now: datetime.datetime | None = None) -> int:
         ):
             continue  # what arrived after this morning's digest waits for tomorrow's
         with transaction.atomic():
-            digest = Notification.objects.create(
-                recipient_key=key,
-                user_id=first.user_id,
-                email=first.email,
-                organization_id=first.organization_id,
-                language=first.language,
+            digest = _row(
+                Item(recipient, subject_key, context={"count": len(rows)}),
                 kind=Kind.DIGEST,
-                subject_key=subject_key,
-                context={"count": len(rows)},
                 status=Notification.Status.PENDING,
-                message_id=message_id(),
-                next_attempt_at=now,
+                now=now,
             )
+            digest.save()
             Notification.objects.filter(
                 pk__in=[r.pk for r in rows], status=Notification.Status.HELD
             ).update(status=Notification.Status.DIGESTED, digest=digest)

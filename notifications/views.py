@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Organization, User
 from accounts.selectors import organization_list_for_user, user_from_request
+from config.pages import paginate
 from matching.models import Match
 
 from . import delivery, selectors, services
@@ -88,7 +89,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
         rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    page = paginate(request, rows, 25)
     items = [{"n": n, "headline": delivery.headline(n)} for n in page]
     return render(
         request,
@@ -158,7 +159,7 @@ def watches(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The watch is saved."))
             return redirect("notifications:watches")
     rows = selectors.watches_for(user=user)
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    page = paginate(request, rows, 25)
     return render(request, "notifications/watches.html", {"form": form, "page": page})
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from config.formatting import yuan
 from deals import services
-from deals.templatetags.amounts import wan_yi
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_operators_see_tables_charts_and_downloads(world, operator, django_asser
     page = response.content.decode()
     assert page.count("<svg") >= 5
     assert "<script" not in page
-    assert wan_yi(Decimal("108400000")) in page
+    assert yuan(Decimal("108400000")) in page
     assert "/dashboard/figures.xlsx" in page and "/dashboard/ocds.json" in page
     assert "四川测试建设集团" in page
     xlsx = client.get("/dashboard/figures.xlsx")
@@ -69,10 +69,10 @@ def test_amounts_in_wan_and_yi():
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        assert wan_yi(Decimal("1084000000")) == "10.84亿元"
-        assert wan_yi(Decimal("536000")) == "53.6万元"
-        assert wan_yi(Decimal("800")) == "800元"
-        assert wan_yi(None) == "—"
+        assert yuan(Decimal("1084000000")) == "10.84亿元"
+        assert yuan(Decimal("536000")) == "53.6万元"
+        assert yuan(Decimal("800")) == "800元"
+        assert yuan(None) == "—"
 
 
 def test_the_admin_screens_list_and_show_the_new_models(world, admin_client):
