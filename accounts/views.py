@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.pages import paginate
+from config.pages import operator_or_403, paginate
 
 from . import services
 from .forms import (
@@ -350,17 +350,10 @@ def membership_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Operators: the verification queue and badges --------------------------------------
 
 
-def _operator(request: HttpRequest) -> Any:
-    user = user_from_request(request)
-    if not user_is_operator(user=user):
-        raise PermissionDenied(_("Only programme operators can open this page."))
-    return user
-
-
 @login_required
 @require_GET
 def verification_queue(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    operator_or_403(request)
     status = request.GET.get("status") or Organization.Verification.PENDING
     if status not in Organization.Verification.values:
         status = Organization.Verification.PENDING
@@ -384,7 +377,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def verification_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _operator(request)
+    user = operator_or_403(request)
     org = get_object_or_404(Organization, pk=pk)
     form = VerificationForm(request.POST)
     if not form.is_valid():
@@ -415,7 +408,7 @@ def verification_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def badges(request: HttpRequest) -> HttpResponse:
-    user = _operator(request)
+    user = operator_or_403(request)
     form = BadgeAwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -455,7 +448,7 @@ def badges(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def badge_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _operator(request)
+    user = operator_or_403(request)
     badge = get_object_or_404(Badge.objects.select_related("organization"), pk=pk)
     services.badge_revoke(badge=badge, by=user)
     messages.success(

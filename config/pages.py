@@ -39,3 +39,16 @@ def organizations_with_role(user: User | Any, role: str) -> QuerySet[Organizatio
     return Organization.objects.filter(memberships__user=user, roles__contains=[role]).order_by(
         "name"
     )
+
+
+def operator_or_403(request: HttpRequest) -> User:
+    """The signed-in programme operator, or 403 for anyone else."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from accounts.selectors import user_from_request, user_is_operator
+
+    user = user_from_request(request)
+    if not user_is_operator(user=user):
+        raise PermissionDenied(_("Only programme operators can open this page."))
+    return user

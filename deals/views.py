@@ -5,29 +5,23 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.selectors import user_from_request, user_is_operator
+from config.pages import operator_or_403
 
 from .charts import bar_chart
 from .exports import ocds_release_package, stats_workbook
 from .stats import programme_stats
 
 
-def _ensure_operator(request: HttpRequest) -> None:
-    if not user_is_operator(user=user_from_request(request)):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The programme's figures for the office that runs it: tables and bar charts."""
-    _ensure_operator(request)
+    operator_or_403(request)
     report = programme_stats()
     sections = [
         {
@@ -61,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
-    _ensure_operator(request)
+    operator_or_403(request)
     response = HttpResponse(
         stats_workbook(programme_stats()),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -74,7 +68,7 @@ def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_ocds(request: HttpRequest) -> HttpResponse:
-    _ensure_operator(request)
+    operator_or_403(request)
     package = ocds_release_package()
     response = HttpResponse(
         json.dumps(package, ensure_ascii=False, indent=1), content_type="application/json"

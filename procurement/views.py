@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role
 from accounts.selectors import membership_get, user_from_request, user_is_operator
-from config.pages import organizations_with_role, paginate, viewer
+from config.pages import operator_or_403, organizations_with_role, paginate, viewer
 
 from . import services
 from .forms import (
@@ -339,18 +339,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Operators: opportunity batches -------------------------------------------------------
 
 
-def _operator(request: HttpRequest) -> Any:
-    user = user_from_request(request)
-    if not user_is_operator(user=user):
-        raise PermissionDenied(_("Only programme operators can open this page."))
-    return user
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def batches_manage(request: HttpRequest) -> HttpResponse:
     """Every batch, drafts first, and a form to start a new one."""
-    user = _operator(request)
+    user = operator_or_403(request)
     form = BatchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -372,7 +365,7 @@ def batches_manage(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def batch_add_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _operator(request)
+    user = operator_or_403(request)
     batch = get_object_or_404(OpportunityBatch, pk=pk)
     form = OpportunityForm(request.POST)
     if form.is_valid():
@@ -398,7 +391,7 @@ def batch_add_opportunity(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def batch_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _operator(request)
+    user = operator_or_403(request)
     batch = get_object_or_404(OpportunityBatch, pk=pk)
     try:
         services.opportunity_batch_publish(batch=batch, by=user)
