@@ -247,13 +247,20 @@ MATCHING = {
     "NOTIFY_THRESHOLD": env.float("MATCHING_NOTIFY_THRESHOLD", default=0.4),
     "NOTIFY_MARGIN": env.float("MATCHING_NOTIFY_MARGIN", default=0.15),
     "NOTIFY_TEXT_SHARE": env.float("MATCHING_NOTIFY_TEXT_SHARE", default=0.7),
-    "CANDIDATE_TERMS": 12,
-    "CANDIDATE_FLOOR": 20,
+    # Offers scored in Python per need at most (in the order of their bound; see postings).
     "CANDIDATE_LIMIT": env.int("MATCHING_CANDIDATE_LIMIT", default=1000),
-    # The index is probed with a need's rarest terms, up to this many documents together.
+    # Offer → needs: the GIN index is probed with the offer's rarest terms (at most this many),
+    # up to this many documents together.
+    "CANDIDATE_TERMS": 12,
     "CANDIDATE_POSTINGS": env.int("MATCHING_CANDIDATE_POSTINGS", default=2000),
     # Documents kept in each process between needs (refetched when their row changes).
     "CANDIDATE_CACHE": env.int("MATCHING_CANDIDATE_CACHE", default=100_000),
+    # The offer index in each worker process (matching.postings): rows read again below the
+    # last change seen (transactions commit out of order), the tail segment's size and the
+    # age at which the index is built again from the table.
+    "INDEX_SEQ_MARGIN": env.int("MATCHING_INDEX_SEQ_MARGIN", default=5000),
+    "INDEX_TAIL": env.int("MATCHING_INDEX_TAIL", default=2000),
+    "INDEX_REBUILD_SECONDS": env.int("MATCHING_INDEX_REBUILD_SECONDS", default=900),
     "CHUNK": 100,
 }
 

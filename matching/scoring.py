@@ -61,18 +61,24 @@ def weights() -> dict[str, float]:
 
 
 def _category(need: Document, offer: Document) -> tuple[float, str]:
-    if not need.categories or not offer.categories:
+    return _category_of(need, (tuple(offer.categories), offer.category_name))
+
+
+def _category_of(need: Document, key: tuple[tuple[str, ...], str]) -> tuple[float, str]:
+    """The category factor for an offer's (category path, category name)."""
+    categories, name = key
+    if not need.categories or not categories:
         return 0.0, ""
-    if need.categories[0] == offer.categories[0]:
+    if need.categories[0] == categories[0]:
         return 1.0, f"品类一致：{need.category_name}"
-    if offer.categories[0] in (need.facts or {}).get("also", []):
+    if categories[0] in (need.facts or {}).get("also", []):
         # The need names several things ("AI服务器及机房空调"); this offer is one of them.
-        return 0.9, f"品类一致：{offer.category_name}"
-    if need.categories[0] in offer.categories:  # the need names a chain, the offer a category in it
+        return 0.9, f"品类一致：{name}"
+    if need.categories[0] in categories:  # the need names a chain, the offer a category in it
         return 0.8, f"品类属于{need.category_name}"
-    if offer.categories[0] in need.categories:
-        return 0.6, f"品类相近：{offer.category_name}"
-    shared = [c for c in need.categories if c in offer.categories]
+    if categories[0] in need.categories:
+        return 0.6, f"品类相近：{name}"
+    shared = [c for c in need.categories if c in categories]
     if shared:
         depth = shared[0].count(".")  # 0: same industry, 1: same chain
         return (0.45, "同属产业链") if depth >= 1 else (0.1, "")
@@ -80,19 +86,29 @@ def _category(need: Document, offer: Document) -> tuple[float, str]:
 
 
 def _kind(need: Document, offer: Document) -> tuple[float, str]:
-    """Is the offer the kind of thing the need asks for? Its head noun must occur in the need."""
-    head = (offer.facts or {}).get("head") or ""
-    if not head:
-        return 0.5, ""
-    for item in (need.facts or {}).get("excluded", []):
-        if item.endswith(head) or head.endswith(item):
-            return 0.0, f"需求方不需要：{item}"
-    text = need.title + " " + " ".join(need.tokens)
-    if head in text or any(
-        len(t) >= 2 and (t.endswith(head) or head.endswith(t)) for t in need.tokens
-    ):
-        return 1.0, f"产品对口：{head}"
-    return 0.0, ""
+    return KindOf(need)((offer.facts or {}).get("head") or "")
+
+
+class KindOf:
+    """Is the offer the kind of thing the need asks for? Its head noun must occur in the need:
+    in its title or tokens, or a token of two characters or more ends the head noun."""
+
+    def __init__(self, need: Document) -> None:
+        self.excluded = (need.facts or {}).get("excluded", [])
+        self.text = need.title + " " + " ".join(need.tokens)
+        self.tokens = {t for t in need.tokens if len(t) >= 2}
+
+    def __call__(self, head: str) -> tuple[float, str]:
+        if not head:
+            return 0.5, ""
+        for item in self.excluded:
+            if item.endswith(head) or head.endswith(item):
+                return 0.0, f"需求方不需要：{item}"
+        # A token ending with the head noun contains it, so it is in the text; a token the
+        # head noun ends with is one of its suffixes.
+        if head in self.text or any(head[i:] in self.tokens for i in range(len(head) - 1)):
+            return 1.0, f"产品对口：{head}"
+        return 0.0, ""
 
 
 def bm25(query: list[str], doc_tokens: list[str], stats: Stats) -> float:
@@ -117,19 +133,28 @@ def _covers(service_code: str, delivery: str) -> bool:
 
 
 def _region(need: Document, offer: Document, names: dict[str, str]) -> tuple[float, str]:
+    return _region_of(
+        need, (tuple(offer.regions), (offer.facts or {}).get("org_region") or ""), names
+    )
+
+
+def _region_of(
+    need: Document, key: tuple[tuple[str, ...], str], names: dict[str, str]
+) -> tuple[float, str]:
+    """The region factor for an offer's (service regions, home region of its organization)."""
     if not need.regions:
         return 0.5, ""
+    regions, home = key
     delivery = need.regions[0]
     place = names.get(delivery[:4] + "00") or names.get(delivery, delivery)
-    serves = not offer.regions or any(_covers(code, delivery) for code in offer.regions)
-    home = (offer.facts or {}).get("org_region") or ""
+    serves = not regions or any(_covers(code, delivery) for code in regions)
     if not serves:
         return 0.0, f"服务区域未覆盖{place}"
     if home and home[:4] == delivery[:4]:
         return 1.0, f"本地供应：同在{place}"
     if home and home[:4] in METRO_PREFECTURES and delivery[:4] in METRO_PREFECTURES:
         return 0.85, f"服务区域覆盖{place}（都市圈内）"
-    return 0.7, f"服务区域覆盖{place}" if offer.regions else "全国供货"
+    return 0.7, f"服务区域覆盖{place}" if regions else "全国供货"
 
 
 def _soft(need: Document, offer: Document, today: datetime.date) -> tuple[float, str]:
@@ -235,11 +260,33 @@ class NeedScorer:
         self.ideal = sum(self.idf[t] for t in self.terms) * (K1 + 1) / (1 + K1)
         self.avgdl = max(stats.avgdl, 1.0)
         self.need_specs = _specs(need.specs)
+        self.kind_test = KindOf(need)
         self._kind: dict[str, tuple[float, str]] = {}
         self._category: dict[tuple[tuple[str, ...], str], tuple[float, str]] = {}
         self._specs: dict[str, spec_parser.Fit] = {}
         self._region: dict[tuple[tuple[str, ...], str], tuple[float, str]] = {}
         self._soft: dict[tuple[Any, ...], tuple[float, str]] = {}
+
+    def kind_value(self, head: str) -> float:
+        """The kind factor of an offer with this head noun (memoised, as in the scoring)."""
+        kind = self._kind.get(head)
+        if kind is None:
+            kind = self._kind[head] = self.kind_test(head)
+        return kind[0]
+
+    def category_value(self, key: tuple[tuple[str, ...], str]) -> float:
+        """The category factor of an offer with this (path, name) (memoised)."""
+        category = self._category.get(key)
+        if category is None:
+            category = self._category[key] = _category_of(self.need, key)
+        return category[0]
+
+    def region_value(self, key: tuple[tuple[str, ...], str]) -> float:
+        """The region factor of an offer with these (service regions, home region) (memoised)."""
+        region = self._region.get(key)
+        if region is None:
+            region = self._region[key] = _region_of(self.need, key, self.region_names)
+        return region[0]
 
     def raw(self, offer: Document) -> float:
         """BM25 of the need's terms in the offer (as ``bm25``)."""
@@ -271,10 +318,10 @@ class NeedScorer:
         f = features(offer)
         kind = self._kind.get(f.head)
         if kind is None:
-            kind = self._kind[f.head] = _kind(self.need, offer)
+            kind = self._kind[f.head] = self.kind_test(f.head)
         category = self._category.get(f.category_key)
         if category is None:
-            category = self._category[f.category_key] = _category(self.need, offer)
+            category = self._category[f.category_key] = _category_of(self.need, f.category_key)
         best = best or raw
         absolute = min(1.0, raw / self.ideal) if self.ideal > 0 else 0.0
         relative = raw / best if best > 0 else 0.0
@@ -287,7 +334,9 @@ class NeedScorer:
     def _rest(self, offer: Document, f: OfferFeatures) -> tuple[tuple[float, str], ...]:
         region = self._region.get(f.region_key)
         if region is None:
-            region = self._region[f.region_key] = _region(self.need, offer, self.region_names)
+            region = self._region[f.region_key] = _region_of(
+                self.need, f.region_key, self.region_names
+            )
         soft = self._soft.get(f.soft_key)
         if soft is None:
             soft = self._soft[f.soft_key] = _soft(self.need, offer, self.today)
@@ -308,13 +357,13 @@ class NeedScorer:
         need, ideal = self.need, self.ideal
         kinds, categories = self._kind, self._category
         out = []
-        for offer, f, raw in zip(offers, feats, raws, strict=True):
+        for _offer, f, raw in zip(offers, feats, raws, strict=True):
             kind = kinds.get(f.head)
             if kind is None:
-                kind = kinds[f.head] = _kind(need, offer)
+                kind = kinds[f.head] = self.kind_test(f.head)
             category = categories.get(f.category_key)
             if category is None:
-                category = categories[f.category_key] = _category(need, offer)
+                category = categories[f.category_key] = _category_of(need, f.category_key)
             top = best or raw
             absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
             relative = raw / top if top > 0 else 0.0
@@ -343,10 +392,10 @@ class NeedScorer:
         for offer, f, raw in zip(offers, feats, raws, strict=True):
             kind = kinds.get(f.head)
             if kind is None:
-                kind = kinds[f.head] = _kind(need, offer)
+                kind = kinds[f.head] = self.kind_test(f.head)
             category = categories.get(f.category_key)
             if category is None:
-                category = categories[f.category_key] = _category(need, offer)
+                category = categories[f.category_key] = _category_of(need, f.category_key)
             top = best or raw
             absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
             relative = raw / top if top > 0 else 0.0
@@ -356,7 +405,7 @@ class NeedScorer:
                 fit = specs[f.specs_key] = spec_parser.compare(self.need_specs, f.specs)
             region = regions.get(f.region_key)
             if region is None:
-                region = regions[f.region_key] = _region(need, offer, self.region_names)
+                region = regions[f.region_key] = _region_of(need, f.region_key, self.region_names)
             soft = softs.get(f.soft_key)
             if soft is None:
                 soft = softs[f.soft_key] = _soft(need, offer, self.today)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 import heapq
+import itertools
+import json
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,9 +28,11 @@ from catalog.models import Region
 from notifications.services import batch as notifications_batch
 from notifications.services import flush as notifications_flush
 from notifications.services import lists_matched, notify_matches
+from notifications.services import prefetch as notifications_prefetch
 
 from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
+from .postings import OfferIndex, by_bound, offer_index
 from .scoring import NeedScorer, Scored, Stats, features, score_pair
 from .text import token_ids
 
@@ -80,13 +84,13 @@ def lookups(organization_ids: Iterable[int] | None = None) -> Lookups:
 
 # --- Candidates ---------------------------------------------------------------------------
 #
-# The index is ``Document.token_ids`` (integer token ids under a GIN ``gin__int_ops`` index)
-# and ``Document.categories`` (GIN). A need probes it with its rarest terms (as many as fit a
-# budget of postings, so a common word such as 电缆 does not pull in a tenth of the catalogue)
-# and its category; the rows found are ordered in SQL by how many of the need's terms they
-# share (``icount(token_ids & query)``), the category, whether the offer serves the delivery
-# region, then shorter first (BM25 favours them) and by key (the ranking's tie-break); the
-# first ``CANDIDATE_LIMIT`` are scored in Python.
+# Need → offers: the offer index held in this process (``postings.OfferIndex``) finds every
+# live, certified offer sharing a term or a category path with the need, with its BM25 and an
+# upper bound of its score; ``rank_indexed`` scores them in Python in the order of that bound.
+# Offer → needs (``candidate_needs``): ``Document.token_ids`` (integer token ids under a GIN
+# ``gin__int_ops`` index) and ``Document.categories`` (GIN), probed with the offer's rarest
+# terms (as many as fit a budget of postings) and its categories; the rows are ordered in SQL
+# by how many of the offer's terms they share (``icount(token_ids & query)``).
 
 # Documents by primary key, kept between needs (and tasks) in this process. A row is used
 # only while its ``updated_at`` is the one the candidate query returned, so an edit is seen
@@ -148,68 +152,6 @@ def _probe(tokens: Iterable[str], stats: Stats) -> tuple[list[str], list[str]]:
         probe.append(term)
         total += stats.df[term]
     return terms, probe
-
-
-def _covering(regions: list[str]) -> list[str]:
-    """The service-region codes that cover the delivery region (see ``scoring._covers``)."""
-    if not regions:
-        return []
-    code = regions[0]
-    return sorted({code, code[:4] + "00", code[:2] + "0000"})
-
-
-def candidate_offers(need: Document, stats: Stats, limit: int) -> list[Document]:
-    """Offers sharing a selective term or the category of the need, holding every required cert."""
-    terms, probe = _probe(need.tokens, stats)
-    category = need.categories[:1]
-    if not probe and not category:
-        return []
-    where = []
-    params: dict[str, Any] = {
-        "probe": token_ids(probe),
-        "query": token_ids(terms),
-        "category": category,
-        "certs": need.certifications,
-        "cover": _covering(need.regions),
-        "limit": limit,
-    }
-    if probe:
-        where.append("token_ids && %(probe)s::int[]")
-    if category:
-        where.append("categories @> %(category)s::varchar[]")
-    certs = "AND certifications @> %(certs)s::varchar[]" if need.certifications else ""
-    # The hard filter (certifications) is in SQL; so is the bounded order.
-    bonus = "CASE WHEN categories @> %(category)s::varchar[] THEN 3 ELSE 0 END" if category else "0"
-    # A need without a delivery region has no "serves the region" key (a constant there is an
-    # error in PostgreSQL's ORDER BY).
-    serves = "(regions = '{}' OR regions && %(cover)s::varchar[]) DESC, " if need.regions else ""
-    # Only the fixed fragments above are interpolated; every value is a parameter.
-    sql = (
-        f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
-        f" WHERE side = 'offer' AND active AND ({' OR '.join(where)}) {certs}"
-        f" ORDER BY icount(token_ids & %(query)s::int[]) + {bonus} DESC, {serves}length, key"
-        " LIMIT %(limit)s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found = _fetch(rows)
-    if len(found) < int(_settings()["CANDIDATE_FLOOR"]) and len(need.categories) > 1:
-        # Few candidates by wording: widen to the need's industry chain.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
-                " WHERE side = 'offer' AND active AND categories @> %(chain)s::varchar[]"
-                f" {certs} AND NOT (id = ANY(%(seen)s::bigint[])) ORDER BY id LIMIT %(limit)s",
-                {
-                    **params,
-                    "chain": need.categories[1:2],
-                    "seen": [d.pk for d in found],
-                    "limit": limit - len(found),
-                },
-            )
-            found += _fetch(cursor.fetchall())
-    return found
 
 
 def candidate_needs(offer: Document, stats: Stats, limit: int) -> list[Document]:
@@ -281,37 +223,106 @@ def worth_notifying(scored: Scored, top: Scored | None, rank: int) -> bool:
     )
 
 
+@dataclass(slots=True)
+class StoredMatch:
+    """A ``Match`` row as ``_store_many`` wrote it: what the notifications read of it."""
+
+    pk: int
+    need_key: str
+    offer_key: str
+    supplier_id: int | None
+    notify: bool
+    status: str = Match.Status.ACTIVE
+
+
+def _row(need: Document, offer: Document, scored: Scored, top: Scored, rank: int) -> dict[str, Any]:
+    return {
+        **_match_fields(need, offer),
+        "score": round(scored.score, 4),
+        "rank": rank,
+        "reasons": [r.as_dict() for r in scored.reasons if r.detail or r.weight],
+        "notify": worth_notifying(scored, top, rank),
+    }
+
+
+# The kept matches of a chunk of needs, sent as one JSON document and upserted in one
+# statement (sorted by key, so two workers lock shared rows in the same order).
+_UPSERT = f"""
+INSERT INTO {Match._meta.db_table} (need_key, offer_key, need_item_id, need_opportunity_id,
+    offer_product_id, offer_opportunity_id, buyer_id, supplier_id, score, rank, reasons, notify,
+    status, created_at, updated_at)
+SELECT r.need_key, r.offer_key, r.need_item_id, r.need_opportunity_id, r.offer_product_id,
+    r.offer_opportunity_id, r.buyer_id, r.supplier_id, r.score, r.rank, r.reasons, r.notify,
+    %(active)s, %(now)s, %(now)s
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(need_key varchar, offer_key varchar,
+    need_item_id bigint, need_opportunity_id bigint, offer_product_id bigint,
+    offer_opportunity_id bigint, buyer_id bigint, supplier_id bigint, score double precision,
+    rank integer, reasons jsonb, notify boolean)
+ORDER BY r.need_key, r.offer_key
+ON CONFLICT (need_key, offer_key) DO UPDATE SET score = EXCLUDED.score, rank = EXCLUDED.rank,
+    reasons = EXCLUDED.reasons, notify = EXCLUDED.notify, status = EXCLUDED.status,
+    updated_at = EXCLUDED.updated_at
+RETURNING id, need_key, offer_key
+"""  # noqa: S608 - the table name only
+
+
 def _store(need: Document, ranked: list[tuple[Document, Scored]]) -> int:
     """Upsert the need's kept matches and retire the others. Returns how many are active."""
-    rows = []
-    top = ranked[0][1] if ranked else None
-    for rank, (offer, scored) in enumerate(ranked, start=1):
-        rows.append(
-            Match(
-                **_match_fields(need, offer),
-                score=round(scored.score, 4),
-                rank=rank,
-                reasons=[r.as_dict() for r in scored.reasons if r.detail or r.weight],
-                notify=worth_notifying(scored, top, rank),
-                status=Match.Status.ACTIVE,
-            )
-        )
+    return _store_many([(need, ranked)])
+
+
+def _store_many(results: list[tuple[Document, list[tuple[Document, Scored]]]]) -> int:
+    """Upsert the kept matches of these needs in one statement, and retire the others in one.
+
+    The suppliers' notifications are written with the matches that cause them (gathered by
+    ``notify_matches`` when a notifications batch is open, as in ``match_need_documents``).
+    """
+    rows = [
+        _row(need, offer, scored, ranked[0][1], rank)
+        for need, ranked in results
+        for rank, (offer, scored) in enumerate(ranked, start=1)
+    ]
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids: dict[tuple[str, str], int] = {}
         if rows:
-            # On PostgreSQL the upsert returns every row's primary key.
-            rows = Match.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["need_key", "offer_key"],
-                update_fields=["score", "rank", "reasons", "notify", "status", "updated_at"],
+            cursor.execute(
+                _UPSERT,
+                {
+                    "rows": json.dumps(rows, ensure_ascii=False),
+                    "active": Match.Status.ACTIVE,
+                    "now": now,
+                },
             )
-        Match.objects.filter(need_key=need.key, status=Match.Status.ACTIVE).exclude(
-            offer_key__in=[offer.key for offer, _ in ranked]
-        ).update(status=Match.Status.RETIRED, updated_at=now)
-        # The suppliers' notifications are written with the matches that cause them.
-        notify_matches(need, rows)
-    return len(rows)
+            ids = {(need_key, offer_key): pk for pk, need_key, offer_key in cursor.fetchall()}
+        cursor.execute(
+            f"UPDATE {Match._meta.db_table} SET status = %s, updated_at = %s"  # noqa: S608
+            " WHERE need_key = ANY(%s) AND status = %s AND NOT (id = ANY(%s))",
+            [
+                Match.Status.RETIRED,
+                now,
+                [need.key for need, _ in results],
+                Match.Status.ACTIVE,
+                list(ids.values()),
+            ],
+        )
+        stored = [
+            StoredMatch(
+                ids[(row["need_key"], row["offer_key"])],
+                row["need_key"],
+                row["offer_key"],
+                row["supplier_id"],
+                row["notify"],
+            )
+            for row in rows
+        ]
+        notifications_prefetch(m.supplier_id for m in stored if m.supplier_id)
+        by_need: dict[str, list[StoredMatch]] = defaultdict(list)
+        for match in stored:
+            by_need[match.need_key].append(match)
+        for need, _ in results:
+            notify_matches(need, by_need[need.key])
+    return len(stored)
 
 
 def retire(keys: Iterable[str]) -> int:
@@ -324,9 +335,62 @@ def retire(keys: Iterable[str]) -> int:
 # --- The two directions -------------------------------------------------------------------------
 
 
-def rank_offers_for(need: Document, stats: Stats, look: Lookups) -> list[tuple[Document, Scored]]:
-    candidates = candidate_offers(need, stats, int(_settings()["CANDIDATE_LIMIT"]))
-    return rank_candidates(need, candidates, stats, look)
+def rank_offers_for(
+    need: Document, stats: Stats, look: Lookups, index: OfferIndex | None = None
+) -> list[tuple[Document, Scored]]:
+    """The top K offers for a need, found through the offer index (``postings``)."""
+    return rank_indexed(need, index or offer_index(), stats, look)
+
+
+def rank_indexed(
+    need: Document, index: OfferIndex, stats: Stats, look: Lookups
+) -> list[tuple[Document, Scored]]:
+    """The top K above the minimum score, best first: the same as ``rank_candidates`` over
+    every offer. The index gives every offer that can score above 0 with its BM25 and an
+    upper bound of its score; offers are scored in Python in the order of the bound, at most
+    ``CANDIDATE_LIMIT`` of them, until the next bound is below the K-th score found."""
+    config = _settings()
+    top_k = int(config["TOP_K"])
+    minimum = config["MIN_SCORE"]
+    limit = int(config["CANDIDATE_LIMIT"])
+    scorer = NeedScorer(
+        need, stats, badges=look.badges, region_names=look.region_names, today=look.today
+    )
+    found = index.search(need, scorer)
+    order = by_bound(found, minimum)
+    required = set(need.certifications)
+    best = found.best
+    kept: list[tuple[float, str, Document, float]] = []
+    floor: list[float] = []  # the K best scores so far, a min-heap
+    scored = 0
+    while scored < limit:
+        batch = list(itertools.islice(order, _BATCH))
+        if not batch or (len(floor) == top_k and found.bounds[batch[0]] + 1e-9 < floor[0]):
+            break
+        scored += len(batch)
+        # Read from the table (or this process's copy of the same row version) and checked
+        # again: the index may lag behind a write.
+        offers = [
+            offer
+            for offer in _fetch([(int(found.pks[i]), int(found.versions[i])) for i in batch])
+            if offer.active
+            and offer.side == Document.Side.OFFER
+            and required <= set(offer.certifications)
+        ]
+        feats = [features(offer) for offer in offers]
+        raws = scorer.raws(feats)
+        for offer, raw, score in zip(
+            offers, raws, scorer.values(offers, feats, raws, best), strict=True
+        ):
+            if score < minimum:
+                continue
+            kept.append((score, offer.key, offer, raw))
+            if len(floor) < top_k:
+                heapq.heappush(floor, score)
+            elif score > floor[0]:
+                heapq.heapreplace(floor, score)
+    top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
+    return [(offer, scorer.evaluate(offer, raw, best)) for _, _, offer, raw in top]
 
 
 def rank_candidates(
@@ -394,14 +458,17 @@ def match_need_documents(needs: list[Document]) -> int:
         return 0
     stats = side_stats(Document.Side.OFFER, {t for n in active for t in n.tokens})
     look = lookups()
-    stored = 0
-    # One transaction for the chunk rather than one commit per need; needs in key order,
-    # so two workers re-ranking overlapping needs lock their matches in the same order.
-    # The suppliers' notifications are gathered by _store and written in it too.
+    index = offer_index()
+    # Needs in key order, so two workers re-ranking overlapping needs lock their matches in
+    # the same order. Ranking reads only; the chunk's matches, their notifications and
+    # ``matched_at`` are then written in one transaction, a few statements in all.
+    results = [
+        (need, rank_indexed(need, index, stats, look))
+        for need in sorted(active, key=lambda n: n.key)
+    ]
     with notifications_batch():
         with transaction.atomic():
-            for need in sorted(active, key=lambda n: n.key):
-                stored += _store(need, rank_offers_for(need, stats, look))
+            stored = _store_many(results)
             Document.objects.filter(pk__in=[n.pk for n in active]).update(matched_at=timezone.now())
             notifications_flush()  # the suppliers' new-match notifications, in this transaction
         # After the commit: a list whose every open line is now matched gets its summary.

@@ -22,6 +22,14 @@ from .factories import MembershipFactory, OrganizationFactory, UserFactory
 BASE_DIR = Path(settings.BASE_DIR)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_offer_index() -> None:
+    """Each test starts without this process's offer index: the rows it held were rolled back."""
+    from matching import postings
+
+    postings.reset()
+
+
 @pytest.fixture
 def user(db: None) -> User:
     return UserFactory()

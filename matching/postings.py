@@ -1,0 +1,456 @@
+"""The offers' postings, held in each worker process: how a need finds its candidates.
+
+A need's candidates are every active offer that shares one of its terms or one of its
+category paths (any offer outside that set scores 0: without a shared word or category
+there is no relevance, see ``NeedScorer``) and holds every certification it requires.
+For all of them at once, in NumPy, the index computes BM25 exactly (the same arithmetic
+in the same order as ``NeedScorer.raws``) and an upper bound of the score: every factor
+exact but the soft fits (capacity, price, lead time), taken at their best. The scorer
+then evaluates candidates in the order of that bound, in Python, and stops once the next
+bound is below the K-th score found: the same top K as scoring every offer, while only a
+few dozen offers per need are scored in Python (at most ``CANDIDATE_LIMIT``).
+
+The arrays are built once per process from ``matching_document`` (``OfferIndex.load``) and kept in
+step with it by ``refresh``: every write to a document takes the next value of a
+sequence (``change_seq``, set by a trigger, migration 0006), and so does the tombstone a
+delete leaves in ``matching_document_gone``. Rows and tombstones whose sequence is above
+the last seen (less a margin, for transactions that commit out of order) are read again;
+a changed row is marked dead where it was and appended to a small tail segment. The tail
+is merged into a new base when it grows past ``INDEX_TAIL`` or the index is older than
+``INDEX_REBUILD_SECONDS``. The index is brought up to date at the start of every matching
+task, so it can only lag behind writes committed while the task runs; the documents scored
+are read through ``services._fetch`` (by row version) and checked again there, and an offer
+the index missed is still matched from its own side, by ``match_offer_documents``, which
+its write queues.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+from . import specs as spec_parser
+from .models import Document
+from .scoring import K1, B, NeedScorer, _category_of, _region_of, _specs
+
+# Each row's version is ``updated_at`` in microseconds, as ``services._fetch`` checks it.
+_ROWS = (
+    "SELECT id, (extract(epoch FROM updated_at) * 1000000)::bigint, change_seq, tokens,"
+    " categories, category_name, certifications, coalesce(facts->>'head', ''), regions,"
+    " coalesce(facts->>'org_region', ''), organization_id, specs::text FROM matching_document"
+)
+
+
+def _config(name: str, default: int) -> int:
+    return int(dict(settings.MATCHING).get(name, default))
+
+
+class _Values:
+    """Distinct values (terms, head nouns, category keys, certification sets) as small ints."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Any, int] = {}
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> int:
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+class _Heads(_Values):
+    """Head nouns, with the heads each suffix of two characters or more ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_suffix: dict[str, list[int]] = {}
+        self.longest = 0
+        self.spaced = False
+
+    def __call__(self, value: Any) -> int:
+        known = len(self.values)
+        found = super().__call__(value)
+        if found == known:  # new
+            self.longest = max(self.longest, len(value))
+            self.spaced = self.spaced or " " in value
+            for i in range(len(value) - 1):
+                self.by_suffix.setdefault(value[i:], []).append(found)
+        return found
+
+
+class Segment:
+    """Immutable arrays over a set of rows (sorted by primary key), and a mask of the live ones."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], index: OfferIndex) -> None:
+        rows = sorted(rows, key=lambda r: r[0])
+        n = len(rows)
+        self.size = n
+        self.pks = np.fromiter((r[0] for r in rows), np.int64, n)
+        self.versions = np.fromiter((r[1] for r in rows), np.int64, n)
+        self.seqs = np.fromiter((r[2] or 0 for r in rows), np.int64, n)
+        self.lengths = np.fromiter((len(r[3]) for r in rows), np.float64, n)
+        self.heads = np.fromiter((index.heads(r[7]) for r in rows), np.int32, n)
+        self.catkeys = np.fromiter((index.catkeys((tuple(r[4]), r[5])) for r in rows), np.int32, n)
+        self.certkeys = np.fromiter((index.certkeys(frozenset(r[6])) for r in rows), np.int32, n)
+        self.regionkeys = np.fromiter(
+            (index.regionkeys((tuple(r[8]), r[9])) for r in rows), np.int32, n
+        )
+        self.organizations = np.fromiter((r[10] or 0 for r in rows), np.int64, n)
+        self.speckeys = np.fromiter((index.speckeys(r[11]) for r in rows), np.int32, n)
+        self.alive = np.ones(n, dtype=bool)
+        terms, at, counts = array("q"), array("i"), array("d")
+        categories: dict[str, array[int]] = {}
+        vocab = index.vocab
+        for row, r in enumerate(rows):
+            for term, count in Counter(r[3]).items():
+                terms.append(vocab(term))
+                at.append(row)
+                counts.append(count)
+            for code in r[4]:
+                categories.setdefault(code, array("i")).append(row)
+        term_ids = np.frombuffer(terms, dtype=np.int64)
+        order = np.argsort(term_ids, kind="stable")  # rows stay ascending within a term
+        self.post_rows = np.frombuffer(at, dtype=np.int32)[order]
+        self.post_tf = np.frombuffer(counts, dtype=np.float64)[order]
+        unique, starts = np.unique(term_ids[order], return_index=True)
+        ends = np.append(starts[1:], len(order))[: len(starts)]
+        self.postings: dict[int, tuple[int, int]] = dict(
+            zip(unique.tolist(), zip(starts.tolist(), ends.tolist(), strict=True), strict=True)
+        )
+        self.categories = {code: np.frombuffer(a, dtype=np.int32) for code, a in categories.items()}
+
+    def locate(self, pks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of these primary keys present here: (positions in ``pks``, rows)."""
+        if not self.size or not len(pks):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        rows = np.searchsorted(self.pks, pks)
+        rows = np.minimum(rows, self.size - 1)
+        found = np.flatnonzero(self.pks[rows] == pks)
+        return found, rows[found]
+
+
+@dataclass
+class Candidates:
+    """A need's candidates, best bound first: primary keys, row versions, BM25 and bounds."""
+
+    pks: np.ndarray
+    versions: np.ndarray
+    raws: np.ndarray
+    bounds: np.ndarray
+    best: float
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+
+class OfferIndex:
+    """The postings of the active offers in this process (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.vocab = _Values()
+        self.heads = _Heads()
+        self.regionkeys = _Values()
+        self.speckeys = _Values()
+        self._parsed: dict[str, spec_parser.Specs] = {}
+        self.catkeys = _Values()
+        self.certkeys = _Values()
+        self.segments: list[Segment] = []
+        self.tail_rows: list[tuple[Any, ...]] = []
+        self.seq = 0
+        self.built_at = 0.0
+        self._certs_ok: dict[frozenset[str], np.ndarray] = {}
+        self._tables: dict[tuple[Any, ...], np.ndarray] = {}
+
+    # --- Keeping step with the table -----------------------------------------------------------
+
+    @classmethod
+    def load(cls) -> OfferIndex:
+        """Every active offer, read in one statement."""
+        index = cls()
+        with connection.cursor() as cursor:
+            # The sequence first: a row written meanwhile is read again by the next refresh.
+            cursor.execute("SELECT last_value FROM matching_document_change_seq")
+            row = cursor.fetchone()
+            cursor.execute(f"{_ROWS} WHERE side = 'offer' AND active")
+            rows = cursor.fetchall()
+        index.segments = [Segment(rows, index)]
+        index.seq = int(row[0]) if row else 0
+        index.built_at = time.monotonic()
+        return index
+
+    def refresh(self) -> int | None:
+        """Read the offers written since the last look again; returns how many changed here,
+        or None when the table was emptied (``TRUNCATE``) since: then build the index anew."""
+        margin = _config("INDEX_SEQ_MARGIN", 5000)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, change_seq, active FROM matching_document"
+                " WHERE side = 'offer' AND change_seq > %(since)s"
+                " UNION ALL SELECT id, change_seq, false FROM matching_document_gone"
+                " WHERE side IN ('offer', '*') AND change_seq > %(since)s",
+                {"since": self.seq - margin},
+            )
+            seen = cursor.fetchall()
+        if not seen:
+            return 0
+        if any(pk == 0 and seq > self.seq for pk, seq, _ in seen):  # emptied since the load
+            return None
+        self.seq = max(self.seq, *(seq for _, seq, _ in seen))
+        pks = np.fromiter((pk for pk, _, _ in seen), np.int64, len(seen))
+        seqs = np.fromiter((seq for _, seq, _ in seen), np.int64, len(seen))
+        active = np.fromiter((a for _, _, a in seen), bool, len(seen))
+        current = np.zeros(len(seen), dtype=bool)  # held here, live, at this very write
+        held = np.zeros(len(seen), dtype=bool)  # held here, live
+        for segment in self.segments:
+            found, rows = segment.locate(pks)
+            live = segment.alive[rows]
+            held[found[live]] = True
+            current[found[live & (segment.seqs[rows] == seqs[found])]] = True
+        # Nothing to do for a row held at this write, nor for an inactive row not held.
+        changed = np.flatnonzero(~(current | (~active & ~held)))
+        if not len(changed):
+            return 0
+        for segment in self.segments:  # the older copies of the changed rows are dead
+            _, rows = segment.locate(pks[changed])
+            segment.alive[rows] = False
+        gone = set(pks[changed].tolist())
+        tail = [r for r in self.tail_rows if r[0] not in gone]
+        fetch = pks[changed[active[changed]]].tolist()
+        if fetch:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"{_ROWS} WHERE id = ANY(%s) AND side = 'offer' AND active",
+                    [fetch],
+                )
+                tail += cursor.fetchall()
+        self.tail_rows = tail
+        self.segments = self.segments[:1]
+        if tail:
+            self.segments.append(Segment(tail, self))
+        return len(changed)
+
+    def stale(self) -> bool:
+        base = self.segments[0].size if self.segments else 0
+        too_big = len(self.tail_rows) > max(_config("INDEX_TAIL", 2000), base // 10)
+        too_old = time.monotonic() - self.built_at > _config("INDEX_REBUILD_SECONDS", 900)
+        return too_big or too_old
+
+    # --- Searching -------------------------------------------------------------------------
+
+    def _certified(self, required: frozenset[str]) -> np.ndarray:
+        """For each distinct certification set: does it hold every required certification?"""
+        ok = self._certs_ok.get(required)
+        if ok is None or len(ok) < len(self.certkeys.values):
+            ok = np.fromiter(
+                (required <= held for held in self.certkeys.values),
+                bool,
+                len(self.certkeys.values),
+            )
+            self._certs_ok[required] = ok
+        return ok
+
+    def search(self, need: Document, scorer: NeedScorer) -> Candidates:
+        """Every live, certified offer sharing a term or a category path with the need."""
+        terms = [(self.vocab.ids.get(t), scorer.idf[t]) for t in scorer.terms]
+        codes = [*need.categories, *(need.facts or {}).get("also", [])]
+        required = frozenset(need.certifications)
+        parts: list[tuple[Segment, np.ndarray, np.ndarray]] = []
+        for segment in self.segments:
+            if not segment.size:
+                continue
+            rows_list, contrib_list = [], []
+            for term_id, idf in terms:
+                span = segment.postings.get(term_id) if term_id is not None else None
+                if span is None:
+                    continue
+                rows = segment.post_rows[span[0] : span[1]]
+                tf = segment.post_tf[span[0] : span[1]]
+                norm = K1 * ((1 - B) + (B * segment.lengths[rows]) / scorer.avgdl)
+                rows_list.append(rows)
+                contrib_list.append(((idf * tf) * (K1 + 1)) / (tf + norm))
+            hit = np.zeros(segment.size, dtype=bool)
+            raw_all: np.ndarray | None = None
+            if rows_list:
+                every = np.concatenate(rows_list)
+                hit[every] = True
+                raw_all = np.bincount(
+                    every, weights=np.concatenate(contrib_list), minlength=segment.size
+                )
+            for code in codes:
+                members = segment.categories.get(code)
+                if members is not None:
+                    hit[members] = True
+            hit &= segment.alive
+            if required:
+                hit &= self._certified(required)[segment.certkeys]
+            found = np.flatnonzero(hit)
+            if not len(found):
+                continue
+            raws = raw_all[found] if raw_all is not None else np.zeros(len(found))
+            parts.append((segment, found, raws))
+        if not parts:
+            empty = np.empty(0)
+            return Candidates(empty.astype(np.int64), empty.astype(np.int64), empty, empty, 0.0)
+        best = float(max(raws.max() for _, _, raws in parts))
+        pks, versions, raws_out, bounds = [], [], [], []
+        w = scorer.w
+        rest = w["fit"]  # the soft fits at their best
+        kinds = self._kinds(need, scorer)
+        # The category and region factors depend on a few of the need's fields: a table over
+        # every distinct value held, kept for the next need with the same fields.
+        also = tuple((need.facts or {}).get("also", []))
+        categories = self._table(
+            ("category", tuple(need.categories), also),
+            self.catkeys.values,
+            lambda key: _category_of(need, key)[0],
+        )
+        regions = self._table(
+            ("region", need.regions[0] if need.regions else ""),
+            self.regionkeys.values,
+            lambda key: _region_of(need, key, scorer.region_names)[0],
+        )
+        need_specs = scorer.need_specs if need.specs else None
+
+        def spec_score(text: str) -> float:
+            parsed = self._parsed.get(text)
+            if parsed is None:
+                parsed = self._parsed[text] = _specs(json.loads(text))
+            return spec_parser.compare(scorer.need_specs, parsed).score
+
+        badged = np.fromiter((org for org, held in scorer.badges.items() if held), np.int64)
+        for segment, found, raws in parts:
+            if kinds is None:
+                kind = self._lookup(segment.heads[found], self.heads.values, scorer.kind_value)
+            else:
+                kind = kinds[segment.heads[found]]
+            category = categories[segment.catkeys[found]]
+            region = regions[segment.regionkeys[found]]
+            if need_specs is None:
+                fit = np.full(len(found), spec_parser.Fit().score)  # nothing comparable
+            else:
+                fit = self._lookup(segment.speckeys[found], self.speckeys.values, spec_score)
+            badge = np.isin(segment.organizations[found], badged)
+            ideal = scorer.ideal
+            absolute = np.minimum(1.0, raws / ideal) if ideal > 0 else np.zeros(len(raws))
+            relative = raws / (best or 1.0) if best > 0 else np.zeros(len(raws))
+            text = 0.5 * absolute + 0.5 * relative
+            bound = (
+                w["kind"] * kind
+                + w["category"] * category
+                + w["text"] * text
+                + w["specs"] * fit
+                + w["region"] * region
+                + w["badge"] * badge
+                + rest
+            )
+            relevance = np.maximum(category, text)
+            bound = np.where(relevance < 0.2, bound * relevance / 0.2, bound)
+            pks.append(segment.pks[found])
+            versions.append(segment.versions[found])
+            raws_out.append(raws)
+            bounds.append(np.minimum(1.0, bound) + 1e-9)
+        return Candidates(
+            np.concatenate(pks),
+            np.concatenate(versions),
+            np.concatenate(raws_out),
+            np.concatenate(bounds),
+            best,
+        )
+
+    def _table(
+        self, key: tuple[Any, ...], values: list[Any], value: Callable[[Any], float]
+    ) -> np.ndarray:
+        table = self._tables.get(key)
+        if table is None or len(table) < len(values):
+            table = self._tables[key] = np.fromiter(map(value, values), np.float64, len(values))
+        return table
+
+    def _kinds(self, need: Document, scorer: NeedScorer) -> np.ndarray | None:
+        """The kind factor for every head noun held (as ``scoring.KindOf``): 1 for the heads
+        found in the need's text or ending with one of its tokens, 0.5 for no head, else 0.
+        None when the need excludes items (then head by head, through the scorer)."""
+        test = scorer.kind_test
+        if test.excluded:
+            return None
+        heads = self.heads
+        longest, ids = heads.longest, heads.ids
+        # Without a head noun containing a space, no head spans two words of the text.
+        pieces = {test.text} if heads.spaced else set(test.text.split(" "))
+        found: set[int] = set()
+        for piece in pieces:
+            for i in range(len(piece)):
+                for j in range(i + 1, min(len(piece), i + longest) + 1):
+                    head = ids.get(piece[i:j])
+                    if head is not None:
+                        found.add(head)
+        for token in test.tokens:
+            found.update(heads.by_suffix.get(token, ()))
+        table = np.zeros(len(heads.values))
+        table[list(found)] = 1.0
+        if "" in ids:
+            table[ids[""]] = 0.5
+        return table
+
+    @staticmethod
+    def _lookup(ids: np.ndarray, values: list[Any], value: Any) -> np.ndarray:
+        """``value`` of each row's distinct value, computed once per distinct value."""
+        present = np.zeros(len(values), dtype=bool)
+        present[ids] = True
+        table = np.zeros(len(values))
+        for i in np.flatnonzero(present).tolist():
+            table[i] = value(values[i])
+        return table[ids]
+
+
+def by_bound(candidates: Candidates, minimum: float, first: int = 256) -> Iterator[int]:
+    """Positions of the candidates whose bound reaches ``minimum``, best bound first.
+
+    The first ``first`` are found by a partial sort; the rest are sorted only if asked for.
+    """
+    eligible = np.flatnonzero(candidates.bounds >= minimum)
+    bounds = -candidates.bounds[eligible]
+    if len(eligible) > first:
+        head = np.argpartition(bounds, first - 1)[:first]
+        head = head[np.argsort(bounds[head], kind="stable")]
+        yield from eligible[head].tolist()
+        rest = np.ones(len(eligible), dtype=bool)
+        rest[head] = False
+        tail = np.flatnonzero(rest)
+        tail = tail[np.argsort(bounds[tail], kind="stable")]
+        yield from eligible[tail].tolist()
+    else:
+        yield from eligible[np.argsort(bounds, kind="stable")].tolist()
+
+
+# --- One index per process and database -------------------------------------------------------
+
+_lock = threading.Lock()
+_indexes: dict[str, OfferIndex] = {}
+
+
+def offer_index() -> OfferIndex:
+    """This process's offer index for the current database, brought up to date."""
+    name = str(connection.settings_dict["NAME"])
+    with _lock:
+        index = _indexes.get(name)
+        if index is None or index.stale() or index.refresh() is None:
+            index = _indexes[name] = OfferIndex.load()
+        return index
+
+
+def reset() -> None:
+    """Forget every index of this process (tests; a database dropped and created again)."""
+    with _lock:
+        _indexes.clear()
