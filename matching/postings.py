@@ -1,24 +1,24 @@
-"""The offers' postings, held in each worker process: how a need finds its candidates.
+"""The offers' postings, held in each worker process: how a need finds and scores its offers.
 
 A need's candidates are every active offer that shares one of its terms or one of its
 category paths (any offer outside that set scores 0: without a shared word or category
 there is no relevance, see ``NeedScorer``) and holds every certification it requires.
-For all of them at once, in NumPy, the index computes BM25 exactly (the same arithmetic
-in the same order as ``NeedScorer.raws``) and an upper bound of the score: every factor
-exact but the soft fits (capacity, price, lead time), taken at their best. The scorer
-then evaluates candidates in the order of that bound, in Python, and stops once the next
-bound is below the K-th score found: the same top K as scoring every offer, while only a
-few dozen offers per need are scored in Python (at most ``CANDIDATE_LIMIT``).
+For all of them at once, in NumPy, the index computes the score ``NeedScorer`` gives:
+BM25 and every factor, with the same arithmetic in the same order, so the same floating-
+point numbers (the tests compare them with the scorer's, to the last bit). The factors
+that depend on an offer's category, head noun, service regions or specifications are
+computed once per distinct value held, through the scorer's own functions. Only the top
+K are then read from the table and given their reasons in Python (``NeedScorer.evaluate``).
 
-The arrays are built once per process from ``matching_document`` (``OfferIndex.load``) and kept in
-step with it by ``refresh``: every write to a document takes the next value of a
+The arrays are built once per process from ``matching_document`` (``OfferIndex.load``) and
+kept in step with it by ``refresh``: every write to a document takes the next value of a
 sequence (``change_seq``, set by a trigger, migration 0006), and so does the tombstone a
 delete leaves in ``matching_document_gone``. Rows and tombstones whose sequence is above
 the last seen (less a margin, for transactions that commit out of order) are read again;
 a changed row is marked dead where it was and appended to a small tail segment. The tail
 is merged into a new base when it grows past ``INDEX_TAIL`` or the index is older than
 ``INDEX_REBUILD_SECONDS``. The index is brought up to date at the start of every matching
-task, so it can only lag behind writes committed while the task runs; the documents scored
+task, so it can only lag behind writes committed while the task runs; the documents kept
 are read through ``services._fetch`` (by row version) and checked again there, and an offer
 the index missed is still matched from its own side, by ``match_offer_documents``, which
 its write queues.
@@ -26,12 +26,14 @@ its write queues.
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +49,9 @@ from .scoring import K1, B, NeedScorer, _category_of, _region_of, _specs
 _ROWS = (
     "SELECT id, (extract(epoch FROM updated_at) * 1000000)::bigint, change_seq, tokens,"
     " categories, category_name, certifications, coalesce(facts->>'head', ''), regions,"
-    " coalesce(facts->>'org_region', ''), organization_id, specs::text FROM matching_document"
+    " coalesce(facts->>'org_region', ''), organization_id, specs::text,"
+    " coalesce(facts->>'unit', ''), (facts->'capacity')::text, (facts->'price_min')::text,"
+    " (facts->'lead_time_days')::text FROM matching_document"
 )
 
 
@@ -68,6 +72,14 @@ class _Values:
             found = self.ids[value] = len(self.values)
             self.values.append(value)
         return found
+
+
+def _number(text: str | None) -> float:
+    """A JSON number of the facts, NaN for none (or anything but a number)."""
+    value = json.loads(text) if text else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value)
 
 
 class _Heads(_Values):
@@ -109,6 +121,11 @@ class Segment:
         )
         self.organizations = np.fromiter((r[10] or 0 for r in rows), np.int64, n)
         self.speckeys = np.fromiter((index.speckeys(r[11]) for r in rows), np.int32, n)
+        # The soft fits' facts (``scoring._soft``): the unit, and numbers with NaN for none.
+        self.units = np.fromiter((index.units(r[12]) for r in rows), np.int32, n)
+        self.capacity = np.fromiter((_number(r[13]) for r in rows), np.float64, n)
+        self.price_min = np.fromiter((_number(r[14]) for r in rows), np.float64, n)
+        self.lead_time = np.fromiter((_number(r[15]) for r in rows), np.float64, n)
         self.alive = np.ones(n, dtype=bool)
         terms, at, counts = array("q"), array("i"), array("d")
         categories: dict[str, array[int]] = {}
@@ -143,12 +160,12 @@ class Segment:
 
 @dataclass
 class Candidates:
-    """A need's candidates, best bound first: primary keys, row versions, BM25 and bounds."""
+    """A need's candidates: primary keys, row versions, BM25 and scores (``NeedScorer``'s)."""
 
     pks: np.ndarray
     versions: np.ndarray
     raws: np.ndarray
-    bounds: np.ndarray
+    scores: np.ndarray
     best: float
 
     def __len__(self) -> int:
@@ -163,6 +180,7 @@ class OfferIndex:
         self.heads = _Heads()
         self.regionkeys = _Values()
         self.speckeys = _Values()
+        self.units = _Values()
         self._parsed: dict[str, spec_parser.Specs] = {}
         self.catkeys = _Values()
         self.certkeys = _Values()
@@ -304,9 +322,8 @@ class OfferIndex:
             empty = np.empty(0)
             return Candidates(empty.astype(np.int64), empty.astype(np.int64), empty, empty, 0.0)
         best = float(max(raws.max() for _, _, raws in parts))
-        pks, versions, raws_out, bounds = [], [], [], []
+        pks, versions, raws_out, scores = [], [], [], []
         w = scorer.w
-        rest = w["fit"]  # the soft fits at their best
         kinds = self._kinds(need, scorer)
         # The category and region factors depend on a few of the need's fields: a table over
         # every distinct value held, kept for the next need with the same fields.
@@ -330,6 +347,7 @@ class OfferIndex:
             return spec_parser.compare(scorer.need_specs, parsed).score
 
         badged = np.fromiter((org for org, held in scorer.badges.items() if held), np.int64)
+        ideal = scorer.ideal
         for segment, found, raws in parts:
             if kinds is None:
                 kind = self._lookup(segment.heads[found], self.heads.values, scorer.kind_value)
@@ -341,33 +359,65 @@ class OfferIndex:
                 fit = np.full(len(found), spec_parser.Fit().score)  # nothing comparable
             else:
                 fit = self._lookup(segment.speckeys[found], self.speckeys.values, spec_score)
+            soft = self._soft(segment, found, need, scorer.today)
             badge = np.isin(segment.organizations[found], badged)
-            ideal = scorer.ideal
             absolute = np.minimum(1.0, raws / ideal) if ideal > 0 else np.zeros(len(raws))
-            relative = raws / (best or 1.0) if best > 0 else np.zeros(len(raws))
+            relative = raws / best if best > 0 else np.zeros(len(raws))
             text = 0.5 * absolute + 0.5 * relative
-            bound = (
-                w["kind"] * kind
-                + w["category"] * category
-                + w["text"] * text
-                + w["specs"] * fit
-                + w["region"] * region
-                + w["badge"] * badge
-                + rest
-            )
+            # NeedScorer.values, term by term in the same order: the same floating-point sums.
+            score = w["kind"] * kind
+            score = score + w["category"] * category
+            score = score + w["text"] * text
+            score = score + w["specs"] * fit
+            score = score + w["region"] * region
+            score = score + w["fit"] * soft
+            score = score + np.where(badge, w["badge"], 0.0)
             relevance = np.maximum(category, text)
-            bound = np.where(relevance < 0.2, bound * relevance / 0.2, bound)
+            score = np.where(relevance < 0.2, score * (relevance / 0.2), score)
             pks.append(segment.pks[found])
             versions.append(segment.versions[found])
             raws_out.append(raws)
-            bounds.append(np.minimum(1.0, bound) + 1e-9)
+            scores.append(np.minimum(1.0, np.maximum(0.0, score)))
         return Candidates(
             np.concatenate(pks),
             np.concatenate(versions),
             np.concatenate(raws_out),
-            np.concatenate(bounds),
+            np.concatenate(scores),
             best,
         )
+
+    def _soft(
+        self, segment: Segment, rows: np.ndarray, need: Document, today: datetime.date
+    ) -> np.ndarray:
+        """``scoring._soft`` for these rows: capacity against quantity, price against budget
+        per unit, lead time against the delivery date; the mean of those that apply, else 0.5."""
+        facts = need.facts or {}
+        quantity, unit = facts.get("quantity"), facts.get("unit")
+        budget, delivery = facts.get("budget"), facts.get("delivery_date")
+        total = np.zeros(len(rows))
+        count = np.zeros(len(rows))
+        if unit and unit in self.units.ids:
+            same = segment.units[rows] == self.units.ids[unit]
+        else:
+            same = np.zeros(len(rows), dtype=bool)
+        if quantity:
+            capacity = segment.capacity[rows]
+            applies = same & ~np.isnan(capacity) & (capacity != 0)
+            total = np.where(applies, total + np.where(capacity >= quantity, 1.0, 0.3), total)
+            count += applies
+        if budget and quantity:
+            price = segment.price_min[rows]
+            applies = same & ~np.isnan(price) & (price != 0)
+            ok = budget / quantity >= price * 0.9
+            total = np.where(applies, total + np.where(ok, 1.0, 0.2), total)
+            count += applies
+        if delivery:
+            days = (datetime.date.fromisoformat(delivery) - today).days
+            lead = segment.lead_time[rows]
+            applies = ~np.isnan(lead)
+            total = np.where(applies, total + np.where(lead <= days, 1.0, 0.4), total)
+            count += applies
+        return np.where(count > 0, total / np.maximum(count, 1), 0.5)
 
     def _table(
         self, key: tuple[Any, ...], values: list[Any], value: Callable[[Any], float]
@@ -412,26 +462,6 @@ class OfferIndex:
         for i in np.flatnonzero(present).tolist():
             table[i] = value(values[i])
         return table[ids]
-
-
-def by_bound(candidates: Candidates, minimum: float, first: int = 256) -> Iterator[int]:
-    """Positions of the candidates whose bound reaches ``minimum``, best bound first.
-
-    The first ``first`` are found by a partial sort; the rest are sorted only if asked for.
-    """
-    eligible = np.flatnonzero(candidates.bounds >= minimum)
-    bounds = -candidates.bounds[eligible]
-    if len(eligible) > first:
-        head = np.argpartition(bounds, first - 1)[:first]
-        head = head[np.argsort(bounds[head], kind="stable")]
-        yield from eligible[head].tolist()
-        rest = np.ones(len(eligible), dtype=bool)
-        rest[head] = False
-        tail = np.flatnonzero(rest)
-        tail = tail[np.argsort(bounds[tail], kind="stable")]
-        yield from eligible[tail].tolist()
-    else:
-        yield from eligible[np.argsort(bounds, kind="stable")].tolist()
 
 
 # --- One index per process and database -------------------------------------------------------

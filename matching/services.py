@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime
 import heapq
-import itertools
 import json
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
@@ -32,7 +32,7 @@ from notifications.services import prefetch as notifications_prefetch
 
 from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
-from .postings import OfferIndex, by_bound, offer_index
+from .postings import Candidates, OfferIndex, offer_index
 from .scoring import NeedScorer, Scored, Stats, features, score_pair
 from .text import token_ids
 
@@ -346,51 +346,72 @@ def rank_indexed(
     need: Document, index: OfferIndex, stats: Stats, look: Lookups
 ) -> list[tuple[Document, Scored]]:
     """The top K above the minimum score, best first: the same as ``rank_candidates`` over
-    every offer. The index gives every offer that can score above 0 with its BM25 and an
-    upper bound of its score; offers are scored in Python in the order of the bound, at most
-    ``CANDIDATE_LIMIT`` of them, until the next bound is below the K-th score found."""
+    every offer. The index scores every offer that can score above 0 (``OfferIndex.search``);
+    the best are read from the table (or this process's copy of the same row version),
+    checked again there (the index may lag behind a write), ordered by score then key as
+    ``rank_candidates`` orders them, and the K kept are given their reasons."""
+    return _keep(_select(need, index, stats, look))
+
+
+@dataclass
+class _Selection:
+    need: Document
+    scorer: NeedScorer
+    found: Candidates
+    eligible: np.ndarray  # positions in ``found`` at or above the minimum score
+    order: np.ndarray  # of those, the K best and every one tied with the K-th
+
+    @property
+    def rows(self) -> list[tuple[int, int]]:
+        return [(int(self.found.pks[i]), int(self.found.versions[i])) for i in self.order]
+
+
+def _select(need: Document, index: OfferIndex, stats: Stats, look: Lookups) -> _Selection:
     config = _settings()
     top_k = int(config["TOP_K"])
-    minimum = config["MIN_SCORE"]
-    limit = int(config["CANDIDATE_LIMIT"])
     scorer = NeedScorer(
         need, stats, badges=look.badges, region_names=look.region_names, today=look.today
     )
     found = index.search(need, scorer)
-    order = by_bound(found, minimum)
+    eligible = np.flatnonzero(found.scores >= config["MIN_SCORE"])
+    order = eligible
+    if len(eligible) > top_k:
+        # The K best and every offer tied with the K-th (the key breaks ties).
+        kth = -np.partition(-found.scores[eligible], top_k - 1)[top_k - 1]
+        order = eligible[found.scores[eligible] >= kth]
+    return _Selection(need, scorer, found, eligible, order)
+
+
+def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
+    config = _settings()
+    top_k = int(config["TOP_K"])
+    need, scorer, found = selection.need, selection.scorer, selection.found
     required = set(need.certifications)
-    best = found.best
-    kept: list[tuple[float, str, Document, float]] = []
-    floor: list[float] = []  # the K best scores so far, a min-heap
-    scored = 0
-    while scored < limit:
-        batch = list(itertools.islice(order, _BATCH))
-        if not batch or (len(floor) == top_k and found.bounds[batch[0]] + 1e-9 < floor[0]):
-            break
-        scored += len(batch)
-        # Read from the table (or this process's copy of the same row version) and checked
-        # again: the index may lag behind a write.
-        offers = [
+
+    def current(rows: list[tuple[int, int]]) -> list[Document]:
+        return [
             offer
-            for offer in _fetch([(int(found.pks[i]), int(found.versions[i])) for i in batch])
+            for offer in _fetch(rows)
             if offer.active
             and offer.side == Document.Side.OFFER
             and required <= set(offer.certifications)
         ]
-        feats = [features(offer) for offer in offers]
-        raws = scorer.raws(feats)
-        for offer, raw, score in zip(
-            offers, raws, scorer.values(offers, feats, raws, best), strict=True
-        ):
-            if score < minimum:
-                continue
-            kept.append((score, offer.key, offer, raw))
-            if len(floor) < top_k:
-                heapq.heappush(floor, score)
-            elif score > floor[0]:
-                heapq.heapreplace(floor, score)
+
+    offers = current(selection.rows)
+    if len(offers) < len(selection.order) and len(selection.eligible) > len(selection.order):
+        # Rows that changed behind the index: score every eligible one (rare).
+        selection.order = selection.eligible
+        offers = current(selection.rows)
+    feats = [features(offer) for offer in offers]
+    raws = scorer.raws(feats)
+    scores = scorer.values(offers, feats, raws, found.best)
+    kept = [
+        (score, offer.key, offer, raw)
+        for offer, raw, score in zip(offers, raws, scores, strict=True)
+        if score >= config["MIN_SCORE"]
+    ]
     top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
-    return [(offer, scorer.evaluate(offer, raw, best)) for _, _, offer, raw in top]
+    return [(offer, scorer.evaluate(offer, raw, found.best)) for _, _, offer, raw in top]
 
 
 def rank_candidates(
@@ -456,23 +477,32 @@ def match_need_documents(needs: list[Document]) -> int:
     retire(n.key for n in needs if not n.active)
     if not active:
         return 0
-    stats = side_stats(Document.Side.OFFER, {t for n in active for t in n.tokens})
+    return _write_chunk(active, _rank_chunk(active))
+
+
+def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Document, Scored]]]]:
+    """Rank a chunk of needs: reads only. Needs in key order, so two workers re-ranking
+    overlapping needs lock their matches in the same order when they store them."""
+    stats = side_stats(Document.Side.OFFER, {t for n in needs for t in n.tokens})
     look = lookups()
     index = offer_index()
-    # Needs in key order, so two workers re-ranking overlapping needs lock their matches in
-    # the same order. Ranking reads only; the chunk's matches, their notifications and
-    # ``matched_at`` are then written in one transaction, a few statements in all.
-    results = [
-        (need, rank_indexed(need, index, stats, look))
-        for need in sorted(active, key=lambda n: n.key)
-    ]
+    selections = [_select(need, index, stats, look) for need in sorted(needs, key=lambda n: n.key)]
+    # The offers the chunk keeps, read in one statement (those not in this process's copy).
+    _fetch(list(dict.fromkeys(row for selection in selections for row in selection.rows)))
+    return [(selection.need, _keep(selection)) for selection in selections]
+
+
+def _write_chunk(
+    needs: list[Document], results: list[tuple[Document, list[tuple[Document, Scored]]]]
+) -> int:
+    """The chunk's matches, their notifications and ``matched_at``, in one transaction."""
     with notifications_batch():
         with transaction.atomic():
             stored = _store_many(results)
-            Document.objects.filter(pk__in=[n.pk for n in active]).update(matched_at=timezone.now())
+            Document.objects.filter(pk__in=[n.pk for n in needs]).update(matched_at=timezone.now())
             notifications_flush()  # the suppliers' new-match notifications, in this transaction
         # After the commit: a list whose every open line is now matched gets its summary.
-        lists_matched(active)
+        lists_matched(needs)
     return stored
 
 

@@ -273,44 +273,67 @@ class Command(BaseCommand):
     def _indexed(self, needs: list[Any]) -> tuple[dict[str, list[str]], list[float], float]:
         """Every need through ``match_need_documents``, in chunks of 100 as the tasks take them.
 
-        The time of each need is its ranking (timed around ``rank_indexed``) plus its share of
-        its chunk's writes (the chunk's time less its rankings: one upsert of the matches, the
-        retiring update, the notifications, ``matched_at``).
+        A chunk is ranked (``_rank_chunk``: reads only) and then written (``_write_chunk``: one
+        upsert of the matches, the retiring update, the notifications, ``matched_at``). The
+        time of a need is its own selection and reasons (``_select``, ``_keep``, timed one by
+        one) plus its share of the rest of its chunk (statistics, the index's refresh, the
+        chunk's read of the offers kept, the writes). ``self.ranking_ms``: the chunks' ranking
+        time, shared out per need.
         """
         from matching import services
-        from matching.models import Document
-        from matching.postings import OfferIndex
         from matching.queue import chunks
-        from matching.scoring import Scored, Stats
-        from matching.services import Lookups
 
-        Ranked = list[tuple[Document, Scored]]
         ranked: dict[str, list[str]] = {}
         latencies: list[float] = []
-        ranking: list[float] = []
+        own: list[float] = []  # this chunk's needs' own time, in order
+        phases = {"rank": 0.0, "write": 0.0}
         self.ranking_ms: list[float] = []
-        rank = services.rank_indexed
+        select, keep = services._select, services._keep
+        rank_chunk, write_chunk = services._rank_chunk, services._write_chunk
 
-        def timed(need: Document, index: OfferIndex, stats: Stats, look: Lookups) -> Ranked:
-            t0 = time.perf_counter()
-            result = rank(need, index, stats, look)
-            ranking.append((time.perf_counter() - t0) * 1000)
-            ranked[need.key] = [offer.key for offer, _ in result]
-            return result
+        def timed(phase: str, function: Any) -> Any:
+            def run(*args: Any) -> Any:
+                t0 = time.perf_counter()
+                result = function(*args)
+                ms = (time.perf_counter() - t0) * 1000
+                if phase in phases:
+                    phases[phase] += ms
+                else:
+                    own.append(ms)
+                return result
 
-        services.rank_indexed = timed
+            return run
+
+        services._select = timed("select", select)
+        services._keep = timed("keep", keep)
+        services._rank_chunk = timed("rank", rank_chunk)
+        services._write_chunk = timed("write", write_chunk)
         try:
             started = time.perf_counter()
             for chunk in chunks(needs, 100):
-                ranking.clear()
+                own.clear()
+                phases.update(rank=0.0, write=0.0)
                 t0 = time.perf_counter()
                 services.match_need_documents(chunk)
-                share = ((time.perf_counter() - t0) * 1000 - sum(ranking)) / len(chunk)
-                latencies += [ms + share for ms in ranking]
-                self.ranking_ms += ranking
+                total = (time.perf_counter() - t0) * 1000
+                n = len(own) // 2
+                # own holds each need's select, then each need's keep (in the same order).
+                per_need = [own[i] + own[n + i] for i in range(n)]
+                share = (total - sum(per_need)) / n
+                latencies += [ms + share for ms in per_need]
+                self.ranking_ms += [phases["rank"] / n] * n
             elapsed = time.perf_counter() - started
         finally:
-            services.rank_indexed = rank
+            services._select, services._keep = select, keep
+            services._rank_chunk, services._write_chunk = rank_chunk, write_chunk
+        from matching.models import Match
+
+        for need_key, offer_key in (
+            Match.objects.filter(status=Match.Status.ACTIVE, need_key__in=[n.key for n in needs])
+            .order_by("need_key", "rank")
+            .values_list("need_key", "offer_key")
+        ):
+            ranked.setdefault(need_key, []).append(offer_key)
         return ranked, latencies, elapsed
 
     def _single(self, needs: list[Any]) -> float:
