@@ -33,7 +33,7 @@ import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,22 @@ class _Values:
         return found
 
 
+def _active_offers(batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
+    """The active offers' rows in primary-key order, ``batch`` rows per statement."""
+    last = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{_ROWS} WHERE side = 'offer' AND active AND id > %s ORDER BY id LIMIT %s",
+                [last, batch],
+            )
+            rows = cursor.fetchall()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
+
+
 def _number(text: str | None) -> float:
     """A JSON number of the facts, NaN for none (or anything but a number)."""
     value = json.loads(text) if text else None
@@ -103,40 +119,61 @@ class _Heads(_Values):
 
 
 class Segment:
-    """Immutable arrays over a set of rows (sorted by primary key), and a mask of the live ones."""
+    """Arrays over a set of rows (sorted by primary key), and a mask of the live ones.
 
-    def __init__(self, rows: list[tuple[Any, ...]], index: OfferIndex) -> None:
-        rows = sorted(rows, key=lambda r: r[0])
-        n = len(rows)
-        self.size = n
-        self.pks = np.fromiter((r[0] for r in rows), np.int64, n)
-        self.versions = np.fromiter((r[1] for r in rows), np.int64, n)
-        self.seqs = np.fromiter((r[2] or 0 for r in rows), np.int64, n)
-        self.lengths = np.fromiter((len(r[3]) for r in rows), np.float64, n)
-        self.heads = np.fromiter((index.heads(r[7]) for r in rows), np.int32, n)
-        self.catkeys = np.fromiter((index.catkeys((tuple(r[4]), r[5])) for r in rows), np.int32, n)
-        self.certkeys = np.fromiter((index.certkeys(frozenset(r[6])) for r in rows), np.int32, n)
-        self.regionkeys = np.fromiter(
-            (index.regionkeys((tuple(r[8]), r[9])) for r in rows), np.int32, n
-        )
-        self.organizations = np.fromiter((r[10] or 0 for r in rows), np.int64, n)
-        self.speckeys = np.fromiter((index.speckeys(r[11]) for r in rows), np.int32, n)
-        # The soft fits' facts (``scoring._soft``): the unit, and numbers with NaN for none.
-        self.units = np.fromiter((index.units(r[12]) for r in rows), np.int32, n)
-        self.capacity = np.fromiter((_number(r[13]) for r in rows), np.float64, n)
-        self.price_min = np.fromiter((_number(r[14]) for r in rows), np.float64, n)
-        self.lead_time = np.fromiter((_number(r[15]) for r in rows), np.float64, n)
-        self.alive = np.ones(n, dtype=bool)
+    Built from rows read in primary-key order, one pass, into compact arrays: the rows
+    themselves are not kept (a million of them, tokens and all, would take gigabytes).
+    """
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]], index: OfferIndex) -> None:
+        pks, versions, seqs = array("q"), array("q"), array("q")
+        lengths, capacity, price_min, lead_time = array("d"), array("d"), array("d"), array("d")
+        heads, catkeys, certkeys = array("i"), array("i"), array("i")
+        regionkeys, speckeys, units = array("i"), array("i"), array("i")
+        organizations = array("q")
         terms, at, counts = array("q"), array("i"), array("d")
         categories: dict[str, array[int]] = {}
         vocab = index.vocab
         for row, r in enumerate(rows):
+            pks.append(r[0])
+            versions.append(r[1])
+            seqs.append(r[2] or 0)
+            lengths.append(len(r[3]))
+            heads.append(index.heads(r[7]))
+            catkeys.append(index.catkeys((tuple(r[4]), r[5])))
+            certkeys.append(index.certkeys(frozenset(r[6])))
+            regionkeys.append(index.regionkeys((tuple(r[8]), r[9])))
+            organizations.append(r[10] or 0)
+            speckeys.append(index.speckeys(r[11]))
+            # The soft fits' facts (``scoring._soft``): the unit, and numbers (NaN for none).
+            units.append(index.units(r[12]))
+            capacity.append(_number(r[13]))
+            price_min.append(_number(r[14]))
+            lead_time.append(_number(r[15]))
             for term, count in Counter(r[3]).items():
                 terms.append(vocab(term))
                 at.append(row)
                 counts.append(count)
             for code in r[4]:
                 categories.setdefault(code, array("i")).append(row)
+        self.size = len(pks)
+        self.pks = np.frombuffer(pks, dtype=np.int64)
+        if np.any(np.diff(self.pks) <= 0):
+            raise ValueError("a segment's rows must come in primary-key order")
+        self.versions = np.frombuffer(versions, dtype=np.int64)
+        self.seqs = np.frombuffer(seqs, dtype=np.int64)
+        self.lengths = np.frombuffer(lengths, dtype=np.float64)
+        self.heads = np.frombuffer(heads, dtype=np.int32)
+        self.catkeys = np.frombuffer(catkeys, dtype=np.int32)
+        self.certkeys = np.frombuffer(certkeys, dtype=np.int32)
+        self.regionkeys = np.frombuffer(regionkeys, dtype=np.int32)
+        self.organizations = np.frombuffer(organizations, dtype=np.int64)
+        self.speckeys = np.frombuffer(speckeys, dtype=np.int32)
+        self.units = np.frombuffer(units, dtype=np.int32)
+        self.capacity = np.frombuffer(capacity, dtype=np.float64)
+        self.price_min = np.frombuffer(price_min, dtype=np.float64)
+        self.lead_time = np.frombuffer(lead_time, dtype=np.float64)
+        self.alive = np.ones(self.size, dtype=bool)
         term_ids = np.frombuffer(terms, dtype=np.int64)
         order = np.argsort(term_ids, kind="stable")  # rows stay ascending within a term
         self.post_rows = np.frombuffer(at, dtype=np.int32)[order]
@@ -195,15 +232,13 @@ class OfferIndex:
 
     @classmethod
     def load(cls) -> OfferIndex:
-        """Every active offer, read in one statement."""
+        """Every active offer, read in primary-key order, a batch at a time."""
         index = cls()
         with connection.cursor() as cursor:
             # The sequence first: a row written meanwhile is read again by the next refresh.
             cursor.execute("SELECT last_value FROM matching_document_change_seq")
             row = cursor.fetchone()
-            cursor.execute(f"{_ROWS} WHERE side = 'offer' AND active")
-            rows = cursor.fetchall()
-        index.segments = [Segment(rows, index)]
+        index.segments = [Segment(_active_offers(), index)]
         index.seq = int(row[0]) if row else 0
         index.built_at = time.monotonic()
         return index
@@ -253,6 +288,7 @@ class OfferIndex:
                     [fetch],
                 )
                 tail += cursor.fetchall()
+        tail.sort(key=lambda r: r[0])
         self.tail_rows = tail
         self.segments = self.segments[:1]
         if tail:
@@ -310,10 +346,10 @@ class OfferIndex:
                 members = segment.categories.get(code)
                 if members is not None:
                     hit[members] = True
-            hit &= segment.alive
-            if required:
-                hit &= self._certified(required)[segment.certkeys]
             found = np.flatnonzero(hit)
+            found = found[segment.alive[found]]
+            if required:
+                found = found[self._certified(required)[segment.certkeys[found]]]
             if not len(found):
                 continue
             raws = raw_all[found] if raw_all is not None else np.zeros(len(found))

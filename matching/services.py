@@ -297,7 +297,8 @@ def _store_many(results: list[tuple[Document, list[tuple[Document, Scored]]]]) -
             ids = {(need_key, offer_key): pk for pk, need_key, offer_key in cursor.fetchall()}
         cursor.execute(
             f"UPDATE {Match._meta.db_table} SET status = %s, updated_at = %s"  # noqa: S608
-            " WHERE need_key = ANY(%s) AND status = %s AND NOT (id = ANY(%s))",
+            " WHERE need_key = ANY(%s) AND status = %s"
+            " AND id NOT IN (SELECT unnest(%s::bigint[]))",  # a hashed set, not a scan per row
             [
                 Match.Status.RETIRED,
                 now,
@@ -402,14 +403,21 @@ def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
         # Rows that changed behind the index: score every eligible one (rare).
         selection.order = selection.eligible
         offers = current(selection.rows)
-    feats = [features(offer) for offer in offers]
-    raws = scorer.raws(feats)
-    scores = scorer.values(offers, feats, raws, found.best)
-    kept = [
-        (score, offer.key, offer, raw)
-        for offer, raw, score in zip(offers, raws, scores, strict=True)
-        if score >= config["MIN_SCORE"]
-    ]
+    # The index's score of a row is the scorer's (to the last bit, see the tests); a row that
+    # changed behind the index is scored again from the table's version.
+    held = {
+        int(found.pks[i]): (int(found.versions[i]), float(found.scores[i]), float(found.raws[i]))
+        for i in selection.order
+    }
+    kept = []
+    for offer in offers:
+        version, score, raw = held.get(offer.pk, (None, 0.0, 0.0))
+        if version != offer.__dict__.get("_version"):
+            feats = [features(offer)]
+            raw = scorer.raws(feats)[0]
+            score = scorer.values([offer], feats, [raw], found.best)[0]
+        if score >= config["MIN_SCORE"]:
+            kept.append((score, offer.key, offer, raw))
     top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
     return [(offer, scorer.evaluate(offer, raw, found.best)) for _, _, offer, raw in top]
 
