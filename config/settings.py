@@ -247,10 +247,10 @@ MATCHING = {
     "NOTIFY_THRESHOLD": env.float("MATCHING_NOTIFY_THRESHOLD", default=0.4),
     "NOTIFY_MARGIN": env.float("MATCHING_NOTIFY_MARGIN", default=0.15),
     "NOTIFY_TEXT_SHARE": env.float("MATCHING_NOTIFY_TEXT_SHARE", default=0.7),
-    # Offers scored in Python per need at most (in the order of their bound; see postings).
+    # Offer → needs: at most this many open needs re-ranked per offer, found through the GIN
+    # index probed with the offer's rarest terms (at most CANDIDATE_TERMS of them, together
+    # in at most CANDIDATE_POSTINGS documents).
     "CANDIDATE_LIMIT": env.int("MATCHING_CANDIDATE_LIMIT", default=1000),
-    # Offer → needs: the GIN index is probed with the offer's rarest terms (at most this many),
-    # up to this many documents together.
     "CANDIDATE_TERMS": 12,
     "CANDIDATE_POSTINGS": env.int("MATCHING_CANDIDATE_POSTINGS", default=2000),
     # Documents kept in each process between needs (refetched when their row changes).

@@ -84,9 +84,9 @@ def lookups(organization_ids: Iterable[int] | None = None) -> Lookups:
 
 # --- Candidates ---------------------------------------------------------------------------
 #
-# Need → offers: the offer index held in this process (``postings.OfferIndex``) finds every
-# live, certified offer sharing a term or a category path with the need, with its BM25 and an
-# upper bound of its score; ``rank_indexed`` scores them in Python in the order of that bound.
+# Need → offers: the offer index held in this process (``postings.OfferIndex``) finds and
+# scores every live, certified offer sharing a term or a category path with the need;
+# ``rank_indexed`` reads the best from the table and gives them their reasons.
 # Offer → needs (``candidate_needs``): ``Document.token_ids`` (integer token ids under a GIN
 # ``gin__int_ops`` index) and ``Document.categories`` (GIN), probed with the offer's rarest
 # terms (as many as fit a budget of postings) and its categories; the rows are ordered in SQL
@@ -336,13 +336,6 @@ def retire(keys: Iterable[str]) -> int:
 # --- The two directions -------------------------------------------------------------------------
 
 
-def rank_offers_for(
-    need: Document, stats: Stats, look: Lookups, index: OfferIndex | None = None
-) -> list[tuple[Document, Scored]]:
-    """The top K offers for a need, found through the offer index (``postings``)."""
-    return rank_indexed(need, index or offer_index(), stats, look)
-
-
 def rank_indexed(
     need: Document, index: OfferIndex, stats: Stats, look: Lookups
 ) -> list[tuple[Document, Scored]]:
@@ -494,7 +487,8 @@ def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Docume
     stats = side_stats(Document.Side.OFFER, {t for n in needs for t in n.tokens})
     look = lookups()
     index = offer_index()
-    selections = [_select(need, index, stats, look) for need in sorted(needs, key=lambda n: n.key)]
+    unique = {need.key: need for need in needs}  # one row per pair in the chunk's upsert
+    selections = [_select(unique[key], index, stats, look) for key in sorted(unique)]
     # The offers the chunk keeps, read in one statement (those not in this process's copy).
     _fetch(list(dict.fromkeys(row for selection in selections for row in selection.rows)))
     return [(selection.need, _keep(selection)) for selection in selections]
