@@ -170,3 +170,19 @@ def test_an_emptied_table_builds_the_index_anew(dev_world):
     assert emptied is not index
     assert sum(int(s.alive.sum()) for s in emptied.segments) == 0
     assert postings.offer_index() is emptied  # the tombstone is read once
+
+
+def test_a_need_twice_in_one_chunk_is_stored_once(dev_world):
+    """One upsert per chunk: a pair twice in it would be an error in PostgreSQL."""
+    from matching.services import match_need_documents
+
+    need = Document.objects.filter(side="need", active=True).order_by("pk").first()
+    before = list(
+        Match.objects.filter(need_key=need.key, status="active").values_list("offer_key", "score")
+    )
+    assert before
+    assert match_need_documents([need, need]) == len(before)
+    after = Match.objects.filter(need_key=need.key, status="active").values_list(
+        "offer_key", "score"
+    )
+    assert sorted(after) == sorted(before)
