@@ -90,6 +90,11 @@ def _active_offers(batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
         last = rows[-1][0]
 
 
+def _numpy(values: array[Any]) -> np.ndarray:
+    """The array's buffer as a NumPy array of the same C type (no copy)."""
+    return np.frombuffer(values, dtype=values.typecode)
+
+
 def _number(text: str | None) -> float:
     """A JSON number of the facts, NaN for none (or anything but a number)."""
     value = json.loads(text) if text else None
@@ -157,33 +162,33 @@ class Segment:
             for code in r[4]:
                 categories.setdefault(code, array("i")).append(row)
         self.size = len(pks)
-        self.pks = np.frombuffer(pks, dtype=np.int64)
+        self.pks = _numpy(pks)
         if np.any(np.diff(self.pks) <= 0):
             raise ValueError("a segment's rows must come in primary-key order")
-        self.versions = np.frombuffer(versions, dtype=np.int64)
-        self.seqs = np.frombuffer(seqs, dtype=np.int64)
-        self.lengths = np.frombuffer(lengths, dtype=np.float64)
-        self.heads = np.frombuffer(heads, dtype=np.int32)
-        self.catkeys = np.frombuffer(catkeys, dtype=np.int32)
-        self.certkeys = np.frombuffer(certkeys, dtype=np.int32)
-        self.regionkeys = np.frombuffer(regionkeys, dtype=np.int32)
-        self.organizations = np.frombuffer(organizations, dtype=np.int64)
-        self.speckeys = np.frombuffer(speckeys, dtype=np.int32)
-        self.units = np.frombuffer(units, dtype=np.int32)
-        self.capacity = np.frombuffer(capacity, dtype=np.float64)
-        self.price_min = np.frombuffer(price_min, dtype=np.float64)
-        self.lead_time = np.frombuffer(lead_time, dtype=np.float64)
+        self.versions = _numpy(versions)
+        self.seqs = _numpy(seqs)
+        self.lengths = _numpy(lengths)
+        self.heads = _numpy(heads)
+        self.catkeys = _numpy(catkeys)
+        self.certkeys = _numpy(certkeys)
+        self.regionkeys = _numpy(regionkeys)
+        self.organizations = _numpy(organizations)
+        self.speckeys = _numpy(speckeys)
+        self.units = _numpy(units)
+        self.capacity = _numpy(capacity)
+        self.price_min = _numpy(price_min)
+        self.lead_time = _numpy(lead_time)
         self.alive = np.ones(self.size, dtype=bool)
-        term_ids = np.frombuffer(terms, dtype=np.int64)
+        term_ids = _numpy(terms)
         order = np.argsort(term_ids, kind="stable")  # rows stay ascending within a term
-        self.post_rows = np.frombuffer(at, dtype=np.int32)[order]
-        self.post_tf = np.frombuffer(counts, dtype=np.float64)[order]
+        self.post_rows = _numpy(at)[order]
+        self.post_tf = _numpy(counts)[order]
         unique, starts = np.unique(term_ids[order], return_index=True)
         ends = np.append(starts[1:], len(order))[: len(starts)]
         self.postings: dict[int, tuple[int, int]] = dict(
             zip(unique.tolist(), zip(starts.tolist(), ends.tolist(), strict=True), strict=True)
         )
-        self.categories = {code: np.frombuffer(a, dtype=np.int32) for code, a in categories.items()}
+        self.categories = {code: _numpy(a) for code, a in categories.items()}
 
     def locate(self, pks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of these primary keys present here: (positions in ``pks``, rows)."""
@@ -238,6 +243,13 @@ class OfferIndex:
             # The sequence first: a row written meanwhile is read again by the next refresh.
             cursor.execute("SELECT last_value FROM matching_document_change_seq")
             row = cursor.fetchone()
+            # Tombstones older than twice the rebuild interval: every index in every process
+            # was built after them, so none reads them again.
+            cursor.execute(
+                "DELETE FROM matching_document_gone"
+                " WHERE deleted_at < now() - make_interval(secs => %s)",
+                [2 * _config("INDEX_REBUILD_SECONDS", 900)],
+            )
         index.segments = [Segment(_active_offers(), index)]
         index.seq = int(row[0]) if row else 0
         index.built_at = time.monotonic()

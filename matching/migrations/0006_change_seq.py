@@ -25,7 +25,8 @@ CREATE INDEX matching_doc_side_change_seq ON matching_document (side, change_seq
 CREATE TABLE matching_document_gone (
     change_seq bigint PRIMARY KEY,
     id bigint NOT NULL,
-    side varchar(5) NOT NULL
+    side varchar(5) NOT NULL,
+    deleted_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE FUNCTION matching_document_gone() RETURNS trigger AS $$
 BEGIN

@@ -186,3 +186,19 @@ def test_a_need_twice_in_one_chunk_is_stored_once(dev_world):
         "offer_key", "score"
     )
     assert sorted(after) == sorted(before)
+
+
+def test_old_tombstones_are_pruned_when_an_index_is_built(dev_world):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO matching_document_gone (change_seq, id, side, deleted_at)"
+            " VALUES (nextval('matching_document_change_seq'), 123456789, 'offer',"
+            " now() - interval '1 day'),"
+            " (nextval('matching_document_change_seq'), 123456790, 'offer', now())"
+        )
+        postings.reset()
+        postings.offer_index()
+        cursor.execute("SELECT id FROM matching_document_gone WHERE id >= 123456789")
+        assert [pk for (pk,) in cursor.fetchall()] == [123456790]
