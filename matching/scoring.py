@@ -60,10 +60,6 @@ def weights() -> dict[str, float]:
     return dict(settings.MATCHING["WEIGHTS"])
 
 
-def _category(need: Document, offer: Document) -> tuple[float, str]:
-    return _category_of(need, (tuple(offer.categories), offer.category_name))
-
-
 def _category_of(need: Document, key: tuple[tuple[str, ...], str]) -> tuple[float, str]:
     """The category factor for an offer's (category path, category name)."""
     categories, name = key
@@ -83,10 +79,6 @@ def _category_of(need: Document, key: tuple[tuple[str, ...], str]) -> tuple[floa
         depth = shared[0].count(".")  # 0: same industry, 1: same chain
         return (0.45, "同属产业链") if depth >= 1 else (0.1, "")
     return 0.0, ""
-
-
-def _kind(need: Document, offer: Document) -> tuple[float, str]:
-    return KindOf(need)((offer.facts or {}).get("head") or "")
 
 
 class KindOf:
@@ -130,12 +122,6 @@ def _covers(service_code: str, delivery: str) -> bool:
     if service_code.endswith("00"):
         return delivery.startswith(service_code[:4])
     return delivery == service_code
-
-
-def _region(need: Document, offer: Document, names: dict[str, str]) -> tuple[float, str]:
-    return _region_of(
-        need, (tuple(offer.regions), (offer.facts or {}).get("org_region") or ""), names
-    )
 
 
 def _region_of(
@@ -273,20 +259,6 @@ class NeedScorer:
         if kind is None:
             kind = self._kind[head] = self.kind_test(head)
         return kind[0]
-
-    def category_value(self, key: tuple[tuple[str, ...], str]) -> float:
-        """The category factor of an offer with this (path, name) (memoised)."""
-        category = self._category.get(key)
-        if category is None:
-            category = self._category[key] = _category_of(self.need, key)
-        return category[0]
-
-    def region_value(self, key: tuple[tuple[str, ...], str]) -> float:
-        """The region factor of an offer with these (service regions, home region) (memoised)."""
-        region = self._region.get(key)
-        if region is None:
-            region = self._region[key] = _region_of(self.need, key, self.region_names)
-        return region[0]
 
     def raw(self, offer: Document) -> float:
         """BM25 of the need's terms in the offer (as ``bm25``)."""
