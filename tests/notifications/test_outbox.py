@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from matching.services import match_objects
@@ -60,8 +62,11 @@ def test_the_buyer_gets_one_summary_per_list_when_every_line_is_matched(world: W
     assert summary.context["lines"] == 2
     assert summary.context["suitable"] == 1
     assert "2 条明细中有 1 条" in delivery.headline(summary)
-    match_objects(kind="procurement_item", ids=[world.item.pk, second.pk])
+    with CaptureQueriesContext(connection) as queries:
+        match_objects(kind="procurement_item", ids=[world.item.pk, second.pk])
     assert Notification.objects.filter(kind=Kind.LIST_SUMMARY).count() == 1
+    # Told already: the list's lines are not walked again (a 100,000-line list took 0.85 s).
+    assert not [q for q in queries.captured_queries if "ORDER BY i.id DESC" in q["sql"]]
 
 
 def test_a_buyer_never_gets_one_email_per_line(world: World) -> None:
