@@ -314,39 +314,6 @@ class NeedScorer:
             soft = self._soft[f.soft_key] = _soft(self.need, offer, self.today)
         return region, soft
 
-    def bounds(
-        self, offers: list[Document], feats: list[OfferFeatures], raws: list[float], best: float
-    ) -> list[float]:
-        """An upper bound of each offer's score, cheaper than the score.
-
-        Kind, category and text exactly; the specifications, the region, the soft fits and
-        the badge at their best. ``values`` never exceeds it (the relevance cut-off scales
-        both alike), so an offer whose bound is below the K-th score found need not be scored.
-        """
-        w = self.w
-        w_kind, w_category, w_text = w["kind"], w["category"], w["text"]
-        rest = w["specs"] + w["region"] + w["fit"] + w["badge"]
-        need, ideal = self.need, self.ideal
-        kinds, categories = self._kind, self._category
-        out = []
-        for _offer, f, raw in zip(offers, feats, raws, strict=True):
-            kind = kinds.get(f.head)
-            if kind is None:
-                kind = kinds[f.head] = self.kind_test(f.head)
-            category = categories.get(f.category_key)
-            if category is None:
-                category = categories[f.category_key] = _category_of(need, f.category_key)
-            top = best or raw
-            absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
-            relative = raw / top if top > 0 else 0.0
-            text = 0.5 * absolute + 0.5 * relative
-            bound = w_kind * kind[0] + w_category * category[0] + w_text * text + rest
-            relevance = max(category[0], text)
-            if relevance < 0.2:
-                bound *= relevance / 0.2
-            out.append(min(1.0, bound))
-        return out
-
     def values(
         self, offers: list[Document], feats: list[OfferFeatures], raws: list[float], best: float
     ) -> list[float]:

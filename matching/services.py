@@ -377,8 +377,6 @@ def _select(need: Document, index: OfferIndex, stats: Stats, look: Lookups) -> _
 
 
 def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
-    config = _settings()
-    top_k = int(config["TOP_K"])
     need, scorer, found = selection.need, selection.scorer, selection.found
     required = set(need.certifications)
 
@@ -402,74 +400,45 @@ def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
         int(found.pks[i]): (int(found.versions[i]), float(found.scores[i]), float(found.raws[i]))
         for i in selection.order
     }
-    kept = []
+    scored = []
     for offer in offers:
         version, score, raw = held.get(offer.pk, (None, 0.0, 0.0))
         if version != offer.__dict__.get("_version"):
             feats = [features(offer)]
             raw = scorer.raws(feats)[0]
             score = scorer.values([offer], feats, [raw], found.best)[0]
-        if score >= config["MIN_SCORE"]:
-            kept.append((score, offer.key, offer, raw))
-    top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
-    return [(offer, scorer.evaluate(offer, raw, found.best)) for _, _, offer, raw in top]
+        scored.append((offer, score, raw))
+    return _top(scorer, scored, found.best)
 
 
 def rank_candidates(
-    need: Document,
-    candidates: list[Document],
-    stats: Stats,
-    look: Lookups,
-    *,
-    prune: bool = True,
+    need: Document, candidates: list[Document], stats: Stats, look: Lookups
 ) -> list[tuple[Document, Scored]]:
-    """Score the candidates for a need; the top K above the minimum score, best first.
-
-    The indexed path and the benchmark's exhaustive scorer both rank through here, and get
-    the same top K as scoring every candidate: candidates are scored in the order of an upper
-    bound of their score (``NeedScorer.bounds``), and scoring stops once the bound of the
-    next is below the K-th score found (``prune=False``, for the benchmark's exhaustive
-    scorer: every candidate is scored). Only the K kept get their reasons written out.
-    """
-    config = _settings()
-    top_k = int(config["TOP_K"])
-    minimum = config["MIN_SCORE"]
+    """Every candidate scored in Python, no index: the top K above the minimum score, best
+    first. The benchmark's exhaustive scorer, and the reference the index is tested against."""
     scorer = NeedScorer(
         need, stats, badges=look.badges, region_names=look.region_names, today=look.today
     )
     feats = [features(offer) for offer in candidates]
     raws = scorer.raws(feats)
     best = max(raws, default=0.0)
-    if prune:
-        bounds = scorer.bounds(candidates, feats, raws, best)
-        order = sorted(range(len(candidates)), key=bounds.__getitem__, reverse=True)
-        batch_size = _BATCH
-    else:
-        bounds = [1.0] * len(candidates)
-        order = list(range(len(candidates)))
-        batch_size = max(1, len(candidates))
-    kept: list[tuple[float, str, Document, float]] = []
-    floor: list[float] = []  # the K best scores so far, a min-heap
-    for start in range(0, len(order), batch_size):
-        if len(floor) == top_k and bounds[order[start]] + 1e-9 < floor[0]:
-            break
-        batch = order[start : start + batch_size]
-        offers = [candidates[i] for i in batch]
-        scores = scorer.values(offers, [feats[i] for i in batch], [raws[i] for i in batch], best)
-        for i, offer, score in zip(batch, offers, scores, strict=True):
-            if score < minimum:
-                continue
-            kept.append((score, offer.key, offer, raws[i]))
-            if len(floor) < top_k:
-                heapq.heappush(floor, score)
-            elif score > floor[0]:
-                heapq.heapreplace(floor, score)
-    top = heapq.nsmallest(top_k, kept, key=lambda row: (-row[0], row[1]))
+    scores = scorer.values(candidates, feats, raws, best)
+    return _top(scorer, zip(candidates, scores, raws, strict=True), best)
+
+
+def _top(
+    scorer: NeedScorer, scored: Iterable[tuple[Document, float, float]], best: float
+) -> list[tuple[Document, Scored]]:
+    """Of (offer, score, BM25) rows, the K best above the minimum score, by score then key,
+    with their reasons."""
+    config = _settings()
+    kept = [
+        (score, offer.key, offer, raw)
+        for offer, score, raw in scored
+        if score >= config["MIN_SCORE"]
+    ]
+    top = heapq.nsmallest(int(config["TOP_K"]), kept, key=lambda row: (-row[0], row[1]))
     return [(offer, scorer.evaluate(offer, raw, best)) for _, _, offer, raw in top]
-
-
-# Candidates are scored in batches between two looks at the bound.
-_BATCH = 32
 
 
 def match_need_documents(needs: list[Document]) -> int:

@@ -34,7 +34,7 @@ def test_the_index_ranks_every_need_as_scoring_every_offer_does(dev_world):
     for need in needs:
         stats = side_stats("offer", need.tokens)
         eligible = [o for o in offers if set(need.certifications) <= set(o.certifications)]
-        every = rank_candidates(need, eligible, stats, look, prune=False)
+        every = rank_candidates(need, eligible, stats, look)
         indexed = rank_indexed(need, index, stats, look)
         assert [(o.key, s.score, s.reasons) for o, s in indexed] == [
             (o.key, s.score, s.reasons) for o, s in every

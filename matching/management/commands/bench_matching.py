@@ -361,8 +361,8 @@ class Command(BaseCommand):
         for need in sample:
             stats = side_stats("offer", need.tokens)
             eligible = [o for o in offers if set(need.certifications) <= set(o.certifications)]
-            # Every offer scored (no pruning by bounds): the reference the index is held to.
-            top = rank_candidates(need, eligible, stats, look, prune=False)
+            # Every offer scored: the reference the index is held to.
+            top = rank_candidates(need, eligible, stats, look)
             ranked[need.key] = [o.key for o, _ in top[:10]]
         return ranked, time.perf_counter() - started
 
