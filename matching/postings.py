@@ -7,8 +7,11 @@ For all of them at once, in NumPy, the index computes the score ``NeedScorer`` g
 BM25 and every factor, with the same arithmetic in the same order, so the same floating-
 point numbers (the tests compare them with the scorer's, to the last bit). The factors
 that depend on an offer's category, head noun, service regions or specifications are
-computed once per distinct value held, through the scorer's own functions. Only the top
-K are then read from the table and given their reasons in Python (``NeedScorer.evaluate``).
+computed once per distinct value held, through the scorer's own functions. Most of a
+need's candidates share only its chain or industry; an offer sharing no term scores at most
+what its category allows, so those whose category cannot reach the K-th best score of the
+offers sharing a term are not scored at all. Only the top K are then read from the table
+and given their reasons in Python (``NeedScorer.evaluate``).
 
 The arrays are built once per process from ``matching_document`` (``OfferIndex.load``) and
 kept in step with it by ``refresh``: every write to a document takes the next value of a
@@ -188,7 +191,16 @@ class Segment:
         self.postings: dict[int, tuple[int, int]] = dict(
             zip(unique.tolist(), zip(starts.tolist(), ends.tolist(), strict=True), strict=True)
         )
-        self.categories = {code: _numpy(a) for code, a in categories.items()}
+        # Each category path's rows, grouped by the rows' category keys (ascending), with each
+        # group's span: a need's search takes or leaves a whole group (``OfferIndex.search``).
+        self.category_groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        for code, members in categories.items():
+            rows = _numpy(members)
+            keys = self.catkeys[rows]
+            order = np.argsort(keys, kind="stable")
+            keys, starts = np.unique(keys[order], return_index=True)
+            ends = np.append(starts[1:], len(rows))
+            self.category_groups[code] = (keys, starts, ends, rows[order])
 
     def locate(self, pks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of these primary keys present here: (positions in ``pks``, rows)."""
@@ -198,6 +210,10 @@ class Segment:
         rows = np.minimum(rows, self.size - 1)
         found = np.flatnonzero(self.pks[rows] == pks)
         return found, rows[found]
+
+
+_NONE = np.empty(0, np.int64)
+_ZERO = np.empty(0)
 
 
 @dataclass
@@ -327,112 +343,109 @@ class OfferIndex:
             self._certs_ok[required] = ok
         return ok
 
-    def search(self, need: Document, scorer: NeedScorer) -> Candidates:
-        """Every live, certified offer sharing a term or a category path with the need."""
+    def search(
+        self, need: Document, scorer: NeedScorer, top: int | None = None, floor: float = 0.0
+    ) -> Candidates:
+        """Every live, certified offer sharing a term or a category path with the need.
+
+        With ``top``, the offers found through a category alone (no shared term) are left
+        out where their category caps their score below ``floor`` or below the ``top``-th
+        best score of the offers sharing a term: the ``top`` best, and every offer tied
+        with the ``top``-th, are then the same as without it, for less work (most of a
+        need's candidates are in its chain or industry and share no word with it).
+        """
         terms = [(self.vocab.ids.get(t), scorer.idf[t]) for t in scorer.terms]
         codes = [*need.categories, *(need.facts or {}).get("also", [])]
         required = frozenset(need.certifications)
-        parts: list[tuple[Segment, np.ndarray, np.ndarray]] = []
+        hits: list[tuple[Segment, np.ndarray | None, np.ndarray, np.ndarray]] = []
         for segment in self.segments:
-            if not segment.size:
-                continue
-            rows_list, contrib_list = [], []
-            for term_id, idf in terms:
-                span = segment.postings.get(term_id) if term_id is not None else None
-                if span is None:
-                    continue
-                rows = segment.post_rows[span[0] : span[1]]
-                tf = segment.post_tf[span[0] : span[1]]
-                norm = K1 * ((1 - B) + (B * segment.lengths[rows]) / scorer.avgdl)
-                rows_list.append(rows)
-                contrib_list.append(((idf * tf) * (K1 + 1)) / (tf + norm))
-            hit = np.zeros(segment.size, dtype=bool)
-            raw_all: np.ndarray | None = None
-            if rows_list:
-                every = np.concatenate(rows_list)
-                hit[every] = True
-                raw_all = np.bincount(
-                    every, weights=np.concatenate(contrib_list), minlength=segment.size
+            if segment.size:
+                hit, raw_all = self._bm25(segment, terms, scorer)
+                rows = (
+                    self._usable(segment, np.flatnonzero(hit), required)
+                    if hit is not None
+                    else _NONE
                 )
-            for code in codes:
-                members = segment.categories.get(code)
-                if members is not None:
-                    hit[members] = True
-            found = np.flatnonzero(hit)
-            found = found[segment.alive[found]]
-            if required:
-                found = found[self._certified(required)[segment.certkeys[found]]]
-            if not len(found):
+                hits.append((segment, hit, rows, raw_all[rows] if raw_all is not None else _ZERO))
+        best = float(max((raws.max() for *_, raws in hits if len(raws)), default=0.0))
+        score = _Scoring(self, need, scorer, best)
+        parts = [
+            (segment, rows, raws, score(segment, rows, raws)) for segment, _, rows, raws in hits
+        ]
+        threshold = -math.inf
+        if top is not None:
+            text_scores = np.concatenate([scores for *_, scores in parts] or [_ZERO])
+            threshold = floor
+            if len(text_scores) >= top:
+                threshold = max(floor, float(-np.partition(-text_scores, top - 1)[top - 1]))
+        # Offers found through a category alone: their text is 0, their category factor is
+        # that of their category key, so their score is at most ``score.ceiling`` of it.
+        ceiling = score.ceiling() if top is not None else None
+        for segment, hit, _, _ in hits:
+            groups = [
+                segment.category_groups[code] for code in codes if code in segment.category_groups
+            ]
+            if not groups:
                 continue
-            raws = raw_all[found] if raw_all is not None else np.zeros(len(found))
-            parts.append((segment, found, raws))
+            spans = []
+            for keys, starts, ends, members in groups:
+                # A margin for rounding: a capped offer is left out only when clearly below.
+                open_ = (
+                    None if ceiling is None else np.flatnonzero(ceiling[keys] >= threshold - 1e-9)
+                )
+                if open_ is None or len(open_) == len(keys):
+                    spans.append(members)
+                else:
+                    spans += [members[starts[i] : ends[i]] for i in open_.tolist()]
+            if not spans:
+                continue
+            rows = np.unique(np.concatenate(spans))
+            if hit is not None:
+                rows = rows[~hit[rows]]
+            rows = self._usable(segment, rows, required)
+            if len(rows):
+                raws = np.zeros(len(rows))
+                parts.append((segment, rows, raws, score(segment, rows, raws)))
+        parts = [part for part in parts if len(part[1])]
         if not parts:
-            empty = np.empty(0)
-            return Candidates(empty.astype(np.int64), empty.astype(np.int64), empty, empty, 0.0)
-        best = float(max(raws.max() for _, _, raws in parts))
-        pks, versions, raws_out, scores = [], [], [], []
-        w = scorer.w
-        kinds = self._kinds(need, scorer)
-        # The category and region factors depend on a few of the need's fields: a table over
-        # every distinct value held, kept for the next need with the same fields.
-        also = tuple((need.facts or {}).get("also", []))
-        categories = self._table(
-            ("category", tuple(need.categories), also),
-            self.catkeys.values,
-            lambda key: _category_of(need, key)[0],
-        )
-        regions = self._table(
-            ("region", need.regions[0] if need.regions else ""),
-            self.regionkeys.values,
-            lambda key: _region_of(need, key, scorer.region_names)[0],
-        )
-        need_specs = scorer.need_specs if need.specs else None
-
-        def spec_score(text: str) -> float:
-            parsed = self._parsed.get(text)
-            if parsed is None:
-                parsed = self._parsed[text] = _specs(json.loads(text))
-            return spec_parser.compare(scorer.need_specs, parsed).score
-
-        badged = np.fromiter((org for org, held in scorer.badges.items() if held), np.int64)
-        ideal = scorer.ideal
-        for segment, found, raws in parts:
-            if kinds is None:
-                kind = self._lookup(segment.heads[found], self.heads.values, scorer.kind_value)
-            else:
-                kind = kinds[segment.heads[found]]
-            category = categories[segment.catkeys[found]]
-            region = regions[segment.regionkeys[found]]
-            if need_specs is None:
-                fit = np.full(len(found), spec_parser.Fit().score)  # nothing comparable
-            else:
-                fit = self._lookup(segment.speckeys[found], self.speckeys.values, spec_score)
-            soft = self._soft(segment, found, need, scorer.today)
-            badge = np.isin(segment.organizations[found], badged)
-            absolute = np.minimum(1.0, raws / ideal) if ideal > 0 else np.zeros(len(raws))
-            relative = raws / best if best > 0 else np.zeros(len(raws))
-            text = 0.5 * absolute + 0.5 * relative
-            # NeedScorer.values, term by term in the same order: the same floating-point sums.
-            score = w["kind"] * kind
-            score = score + w["category"] * category
-            score = score + w["text"] * text
-            score = score + w["specs"] * fit
-            score = score + w["region"] * region
-            score = score + w["fit"] * soft
-            score = score + np.where(badge, w["badge"], 0.0)
-            relevance = np.maximum(category, text)
-            score = np.where(relevance < 0.2, score * (relevance / 0.2), score)
-            pks.append(segment.pks[found])
-            versions.append(segment.versions[found])
-            raws_out.append(raws)
-            scores.append(np.minimum(1.0, np.maximum(0.0, score)))
+            return Candidates(_NONE, _NONE, _ZERO, _ZERO, 0.0)
         return Candidates(
-            np.concatenate(pks),
-            np.concatenate(versions),
-            np.concatenate(raws_out),
-            np.concatenate(scores),
+            np.concatenate([segment.pks[rows] for segment, rows, _, _ in parts]),
+            np.concatenate([segment.versions[rows] for segment, rows, _, _ in parts]),
+            np.concatenate([raws for _, _, raws, _ in parts]),
+            np.concatenate([scores for *_, scores in parts]),
             best,
         )
+
+    @staticmethod
+    def _bm25(
+        segment: Segment, terms: list[tuple[int | None, float]], scorer: NeedScorer
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The rows holding one of the need's terms (a mask) and every row's BM25."""
+        rows_list, contrib_list = [], []
+        for term_id, idf in terms:
+            span = segment.postings.get(term_id) if term_id is not None else None
+            if span is None:
+                continue
+            rows = segment.post_rows[span[0] : span[1]]
+            tf = segment.post_tf[span[0] : span[1]]
+            norm = K1 * ((1 - B) + (B * segment.lengths[rows]) / scorer.avgdl)
+            rows_list.append(rows)
+            contrib_list.append(((idf * tf) * (K1 + 1)) / (tf + norm))
+        if not rows_list:
+            return None, None
+        every = np.concatenate(rows_list)
+        hit = np.zeros(segment.size, dtype=bool)
+        hit[every] = True
+        raw_all = np.bincount(every, weights=np.concatenate(contrib_list), minlength=segment.size)
+        return hit, raw_all
+
+    def _usable(self, segment: Segment, rows: np.ndarray, required: frozenset[str]) -> np.ndarray:
+        """Of these rows, the live ones holding every required certification."""
+        rows = rows[segment.alive[rows]]
+        if required and len(rows):
+            rows = rows[self._certified(required)[segment.certkeys[rows]]]
+        return rows
 
     def _soft(
         self, segment: Segment, rows: np.ndarray, need: Document, today: datetime.date
@@ -510,6 +523,79 @@ class OfferIndex:
         for i in np.flatnonzero(present).tolist():
             table[i] = value(values[i])
         return table[ids]
+
+
+class _Scoring:
+    """``NeedScorer.values`` for rows of the index, for one need: BM25 and every factor, with
+    the scorer's arithmetic in the scorer's order (the same floating-point numbers)."""
+
+    def __init__(self, index: OfferIndex, need: Document, scorer: NeedScorer, best: float):
+        self.index, self.need, self.scorer, self.best = index, need, scorer, best
+        self.kinds = index._kinds(need, scorer)
+        # The category and region factors depend on a few of the need's fields: a table over
+        # every distinct value held, kept for the next need with the same fields.
+        also = tuple((need.facts or {}).get("also", []))
+        self.categories = index._table(
+            ("category", tuple(need.categories), also),
+            index.catkeys.values,
+            lambda key: _category_of(need, key)[0],
+        )
+        self.regions = index._table(
+            ("region", need.regions[0] if need.regions else ""),
+            index.regionkeys.values,
+            lambda key: _region_of(need, key, scorer.region_names)[0],
+        )
+        self.badged = np.fromiter((org for org, held in scorer.badges.items() if held), np.int64)
+
+    def _spec_score(self, text: str) -> float:
+        parsed = self.index._parsed.get(text)
+        if parsed is None:
+            parsed = self.index._parsed[text] = _specs(json.loads(text))
+        return spec_parser.compare(self.scorer.need_specs, parsed).score
+
+    def __call__(self, segment: Segment, found: np.ndarray, raws: np.ndarray) -> np.ndarray:
+        if not len(found):
+            return _ZERO
+        index, scorer, need, best = self.index, self.scorer, self.need, self.best
+        w, ideal = scorer.w, scorer.ideal
+        if self.kinds is None:
+            kind = index._lookup(segment.heads[found], index.heads.values, scorer.kind_value)
+        else:
+            kind = self.kinds[segment.heads[found]]
+        category = self.categories[segment.catkeys[found]]
+        region = self.regions[segment.regionkeys[found]]
+        if not need.specs:
+            fit = np.full(len(found), spec_parser.Fit().score)  # nothing comparable
+        else:
+            fit = index._lookup(segment.speckeys[found], index.speckeys.values, self._spec_score)
+        soft = index._soft(segment, found, need, scorer.today)
+        badge = np.isin(segment.organizations[found], self.badged)
+        absolute = np.minimum(1.0, raws / ideal) if ideal > 0 else np.zeros(len(raws))
+        relative = raws / best if best > 0 else np.zeros(len(raws))
+        text = 0.5 * absolute + 0.5 * relative
+        # NeedScorer.values, term by term in the same order: the same floating-point sums.
+        score = w["kind"] * kind
+        score = score + w["category"] * category
+        score = score + w["text"] * text
+        score = score + w["specs"] * fit
+        score = score + w["region"] * region
+        score = score + w["fit"] * soft
+        score = score + np.where(badge, w["badge"], 0.0)
+        relevance = np.maximum(category, text)
+        score = np.where(relevance < 0.2, score * (relevance / 0.2), score)
+        return np.minimum(1.0, np.maximum(0.0, score))
+
+    def ceiling(self) -> np.ndarray:
+        """For each category key: the highest score an offer of it sharing no term can have.
+
+        Its text is 0, so its relevance is its category factor; every other factor is at
+        most 1 (the badge at most its weight).
+        """
+        w = {name: max(0.0, weight) for name, weight in self.scorer.w.items()}
+        category = self.categories
+        total = w["kind"] + w["category"] * category + w["specs"] + w["region"] + w["fit"]
+        total = total + w["badge"]
+        return np.minimum(1.0, np.where(category < 0.2, total * (category / 0.2), total))
 
 
 # --- One index per process and database -------------------------------------------------------

@@ -351,6 +351,7 @@ def rank_indexed(
 class _Selection:
     need: Document
     scorer: NeedScorer
+    index: OfferIndex
     found: Candidates
     eligible: np.ndarray  # positions in ``found`` at or above the minimum score
     order: np.ndarray  # of those, the K best and every one tied with the K-th
@@ -366,14 +367,20 @@ def _select(need: Document, index: OfferIndex, stats: Stats, look: Lookups) -> _
     scorer = NeedScorer(
         need, stats, badges=look.badges, region_names=look.region_names, today=look.today
     )
-    found = index.search(need, scorer)
-    eligible = np.flatnonzero(found.scores >= config["MIN_SCORE"])
+    found = index.search(need, scorer, top=top_k, floor=config["MIN_SCORE"])
+    eligible, order = _order(found, top_k, config["MIN_SCORE"])
+    return _Selection(need, scorer, index, found, eligible, order)
+
+
+def _order(found: Candidates, top_k: int, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates at or above the minimum score, and of those the K best and every one
+    tied with the K-th (the key breaks ties)."""
+    eligible = np.flatnonzero(found.scores >= floor)
     order = eligible
     if len(eligible) > top_k:
-        # The K best and every offer tied with the K-th (the key breaks ties).
         kth = -np.partition(-found.scores[eligible], top_k - 1)[top_k - 1]
         order = eligible[found.scores[eligible] >= kth]
-    return _Selection(need, scorer, found, eligible, order)
+    return eligible, order
 
 
 def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
@@ -390,8 +397,12 @@ def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
         ]
 
     offers = current(selection.rows)
-    if len(offers) < len(selection.order) and len(selection.eligible) > len(selection.order):
-        # Rows that changed behind the index: score every eligible one (rare).
+    if len(offers) < len(selection.order):
+        # Rows that changed behind the index (rare): every candidate above the minimum score,
+        # with none left out by the search, goes to the ranking below.
+        config = _settings()
+        found = selection.found = selection.index.search(need, scorer)
+        selection.eligible, _ = _order(found, int(config["TOP_K"]), config["MIN_SCORE"])
         selection.order = selection.eligible
         offers = current(selection.rows)
     # The index's score of a row is the scorer's (to the last bit, see the tests); a row that

@@ -59,6 +59,76 @@ def test_bm25_and_scores_from_the_index_are_the_scorers_to_the_last_bit(dev_worl
     assert checked > 1000
 
 
+def _best(found, k: int, floor: float) -> list[tuple[int, float]]:
+    """The K best candidates at or above the floor and every one tied with the K-th."""
+    kept = sorted(
+        ((float(s), int(pk)) for pk, s in zip(found.pks, found.scores, strict=True) if s >= floor),
+        reverse=True,
+    )
+    kth = kept[k - 1][0] if len(kept) >= k else -1.0
+    return sorted((pk, s) for s, pk in kept if s >= kth)
+
+
+@pytest.mark.parametrize("k", [1, 5, 20])
+def test_a_search_for_the_top_k_finds_the_same_best_as_a_full_one(dev_world, k):
+    """Offers found through a category alone are left out only when they cannot reach the
+    K-th best: the K best and their ties are those of the full search."""
+    index = postings.offer_index()
+    floor = 0.08
+    left_out = 0
+    for need in Document.objects.filter(side="need", active=True):
+        scorer = _scorer(need)
+        full = index.search(need, scorer)
+        top = index.search(need, scorer, top=k, floor=floor)
+        assert _best(top, k, floor) == _best(full, k, floor), need.key
+        left_out += len(full) - len(top)
+    assert left_out > 0  # the dev bundle's categories do leave offers out
+
+
+def test_an_offer_gone_behind_the_index_is_replaced_from_a_full_search(dev_world):
+    """A kept offer archived after the search (the index had not seen it): the ranking
+    searches again without leaving anything out, as the exhaustive scorer ranks."""
+    from matching import services
+
+    look = lookups()
+    index = postings.offer_index()
+
+    def after_the_best(need: Document) -> set[int]:
+        """Offers the top-K search leaves out that would rank once its best are gone."""
+        scorer = _scorer(need)
+        full, top = index.search(need, scorer), index.search(need, scorer, top=20, floor=0.08)
+        best = {pk for pk, _ in _best(top, 20, 0.08)}
+        rest = [(s, pk) for s, pk in zip(full.scores, full.pks, strict=True) if pk not in best]
+        return {int(pk) for s, pk in sorted(rest, reverse=True)[:20]} - set(top.pks.tolist())
+
+    need = max(
+        Document.objects.filter(side="need", active=True), key=lambda n: len(after_the_best(n))
+    )
+    assert after_the_best(need)  # without a full search again, the ranking would miss them
+    stats = side_stats("offer", need.tokens)
+    selection = services._select(need, index, stats, look)
+    gone = [pk for pk, _ in selection.rows]
+    Document.objects.filter(pk__in=gone).update(active=False)  # not seen by the index
+    services._cache.clear()
+    kept = services._keep(selection)
+    # The reference: every candidate of a full search that is still active, by its score
+    # (the index's BM25 statistics still count the archived offers until its refresh).
+    full = index.search(need, selection.scorer)
+    active = Document.objects.filter(side="offer", active=True).in_bulk(full.pks.tolist())
+    every = services._top(
+        selection.scorer,
+        [
+            (active[int(pk)], float(score), float(raw))
+            for pk, score, raw in zip(full.pks, full.scores, full.raws, strict=True)
+            if int(pk) in active
+        ],
+        full.best,
+    )
+    assert len(every) == 20
+    assert [(o.key, s.score) for o, s in kept] == [(o.key, s.score) for o, s in every]
+    assert not {o.pk for o, _ in kept} & set(gone)
+
+
 def test_offers_outside_the_candidates_score_nothing(dev_world):
     """Candidates are the offers sharing a term or a category path: the others score 0."""
     index = postings.offer_index()
