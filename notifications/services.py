@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Role, User
+from config import lookups  # noqa: F401 - registers __any_of
 from config.api import region_prefix
 
 from .models import (
@@ -71,7 +72,7 @@ def _valid(address: str) -> bool:
 
 def _memberships(organization_ids: Iterable[int]) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(organization_id__in=organization_ids, user__is_active=True)
+        Membership.objects.filter(organization_id__any_of=organization_ids, user__is_active=True)
         .select_related("user")
         .order_by("pk")
     )
@@ -195,14 +196,14 @@ def prefetch(organization_ids: Iterable[int]) -> None:
         members: dict[int, list[Membership]] = defaultdict(list)
         for membership in _memberships(missing):
             members[membership.organization_id].append(membership)
-        for pk, roles, contact_email in Organization.objects.filter(pk__in=missing).values_list(
+        for pk, roles, contact_email in Organization.objects.filter(pk__any_of=missing).values_list(
             "pk", "roles", "contact_email"
         ):
             cache_.recipients[pk] = _recipients(pk, tuple(roles), contact_email, members[pk])
     missing = ids - cache_.watches.keys()
     if missing:
         watches: dict[int, list[Watch]] = {pk: [] for pk in missing}
-        for watch in Watch.objects.filter(organization_id__in=missing):
+        for watch in Watch.objects.filter(organization_id__any_of=missing):
             watches[watch.organization_id].append(watch)
         cache_.watches.update(watches)
 
