@@ -33,6 +33,8 @@ from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from config.celery import tune_gc
+
 SCENES = [
     "市政工程",
     "轨道交通",
@@ -96,6 +98,7 @@ class Command(BaseCommand):
     # --- The run -------------------------------------------------------------------------------
 
     def _run(self, options: dict[str, Any]) -> dict[str, Any]:
+        tune_gc()  # as in a worker process, for everything measured here
         rng = random.Random(options["seed"])  # noqa: S311 - synthetic data
         started = time.perf_counter()
         self._build(options["products"], options["needs"], rng)

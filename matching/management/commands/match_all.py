@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from catalog.models import Product
+from config.celery import tune_gc
 from matching.documents import Builder, documents_index
 from matching.queue import chunks
 from matching.services import match_objects
@@ -77,6 +78,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"matched: {stored} matches kept"))
 
     def _inline(self, ids: dict[str, list[int]]) -> None:
+        tune_gc()  # this process matches as a worker's does
         builder = Builder()
         for kind, all_ids in ids.items():
             for chunk in tqdm(
