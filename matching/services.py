@@ -335,7 +335,11 @@ def _store_many(results: list[tuple[Document, list[tuple[Document, Scored]]]]) -
             )
             for row in rows
         ]
-        notifications_prefetch(m.supplier_id for m in stored if m.supplier_id)
+        # The suppliers (told of their matches) and the buyers (of the list summaries).
+        notifications_prefetch(
+            [m.supplier_id for m in stored if m.supplier_id]
+            + [need.organization_id for need, _ in results if need.organization_id]
+        )
         by_need: dict[str, list[StoredMatch]] = defaultdict(list)
         for match in stored:
             by_need[match.need_key].append(match)

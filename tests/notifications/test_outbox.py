@@ -67,6 +67,9 @@ def test_the_buyer_gets_one_summary_per_list_when_every_line_is_matched(world: W
     assert Notification.objects.filter(kind=Kind.LIST_SUMMARY).count() == 1
     # Told already: the list's lines are not walked again (a 100,000-line list took 0.85 s).
     assert not [q for q in queries.captured_queries if "ORDER BY i.id DESC" in q["sql"]]
+    # The buyer's members are read with the suppliers', in the chunk's one read of them.
+    members = [q for q in queries.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
+    assert len(members) == 1, [q["sql"] for q in members]
 
 
 def test_a_buyer_never_gets_one_email_per_line(world: World) -> None:
