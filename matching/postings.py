@@ -10,8 +10,8 @@ that depend on an offer's category, head noun, service regions or specifications
 computed once per distinct value held, through the scorer's own functions. Most of a
 need's candidates share only its chain or industry; an offer sharing no term scores at most
 what its category allows, so those whose category cannot reach the K-th best score of the
-offers sharing a term are not scored at all. Only the top K are then read from the table
-and given their reasons in Python (``NeedScorer.evaluate``).
+offers sharing a term are not scored at all. Only the top K are given their reasons in
+Python (``NeedScorer.evaluate``), from what the index holds of them (``held``).
 
 The arrays are built once per process from ``matching_document`` (``OfferIndex.load``) and
 kept in step with it by ``refresh``: every write to a document takes the next value of a
@@ -21,10 +21,11 @@ the last seen (less a margin, for transactions that commit out of order) are rea
 a changed row is marked dead where it was and appended to a small tail segment. The tail
 is merged into a new base when it grows past ``INDEX_TAIL`` or the index is older than
 ``INDEX_REBUILD_SECONDS``. The index is brought up to date at the start of every matching
-task, so it can only lag behind writes committed while the task runs; the documents kept
-are read through ``services._fetch`` (by row version) and checked again there, and an offer
-the index missed is still matched from its own side, by ``match_offer_documents``, which
-its write queues.
+task, so it can only lag behind writes committed while the task runs: the row versions of
+the offers kept are read again (``services._versions``, one statement a chunk), an offer
+whose row changed is read from the table and scored again from it (``services._keep``),
+and an offer the index missed is still matched from its own side, by
+``match_offer_documents``, which its write queues.
 """
 
 from __future__ import annotations
@@ -46,15 +47,24 @@ from django.db import connection
 
 from . import specs as spec_parser
 from .models import Document
-from .scoring import K1, B, NeedScorer, _category_of, _region_of, _specs
+from .scoring import (
+    K1,
+    B,
+    HeldOffer,
+    NeedScorer,
+    OfferFeatures,
+    _category_of,
+    _region_of,
+    _specs,
+)
 
-# Each row's version is ``updated_at`` in microseconds, as ``services._fetch`` checks it.
+# Each row's version is ``updated_at`` in microseconds, as ``services._versions`` reads it.
 _ROWS = (
     "SELECT id, (extract(epoch FROM updated_at) * 1000000)::bigint, change_seq, tokens,"
     " categories, category_name, certifications, coalesce(facts->>'head', ''), regions,"
     " coalesce(facts->>'org_region', ''), organization_id, specs::text,"
     " coalesce(facts->>'unit', ''), (facts->'capacity')::text, (facts->'price_min')::text,"
-    " (facts->'lead_time_days')::text FROM matching_document"
+    " (facts->'lead_time_days')::text, kind, object_id FROM matching_document"
 )
 
 
@@ -138,7 +148,7 @@ class Segment:
         lengths, capacity, price_min, lead_time = array("d"), array("d"), array("d"), array("d")
         heads, catkeys, certkeys = array("i"), array("i"), array("i")
         regionkeys, speckeys, units = array("i"), array("i"), array("i")
-        organizations = array("q")
+        organizations, object_ids, kinds = array("q"), array("q"), array("i")
         terms, at, counts = array("q"), array("i"), array("d")
         categories: dict[str, array[int]] = {}
         vocab = index.vocab
@@ -152,6 +162,8 @@ class Segment:
             certkeys.append(index.certkeys(frozenset(r[6])))
             regionkeys.append(index.regionkeys((tuple(r[8]), r[9])))
             organizations.append(r[10] or 0)
+            kinds.append(index.kinds(r[16]))
+            object_ids.append(r[17])
             speckeys.append(index.speckeys(r[11]))
             # The soft fits' facts (``scoring._soft``): the unit, and numbers (NaN for none).
             units.append(index.units(r[12]))
@@ -176,6 +188,8 @@ class Segment:
         self.certkeys = _numpy(certkeys)
         self.regionkeys = _numpy(regionkeys)
         self.organizations = _numpy(organizations)
+        self.kinds = _numpy(kinds)
+        self.object_ids = _numpy(object_ids)
         self.speckeys = _numpy(speckeys)
         self.units = _numpy(units)
         self.capacity = _numpy(capacity)
@@ -239,6 +253,7 @@ class OfferIndex:
         self.regionkeys = _Values()
         self.speckeys = _Values()
         self.units = _Values()
+        self.kinds = _Values()
         self._parsed: dict[str, spec_parser.Specs] = {}
         self.catkeys = _Values()
         self.certkeys = _Values()
@@ -446,6 +461,73 @@ class OfferIndex:
         if required and len(rows):
             rows = rows[self._certified(required)[segment.certkeys[rows]]]
         return rows
+
+    def held(self, pks: list[int], scorer: NeedScorer) -> dict[int, HeldOffer]:
+        """The live offers of these primary keys, as the scorer and a stored match read them
+        (``scoring.HeldOffer``): the offers a need keeps are not read from the table. Their
+        term frequencies are those of the need's terms (all the reasons read)."""
+        wanted = np.asarray(pks, dtype=np.int64)
+        held: dict[int, HeldOffer] = {}
+        for segment in self.segments:
+            found, rows = segment.locate(wanted)
+            live = segment.alive[rows]
+            found, rows = found[live], rows[live]
+            if not len(rows):
+                continue
+            tfs: list[Counter[str]] = [Counter() for _ in range(len(rows))]
+            for term in scorer.terms:
+                term_id = self.vocab.ids.get(term)
+                span = segment.postings.get(term_id) if term_id is not None else None
+                if span is None:
+                    continue
+                posting = segment.post_rows[span[0] : span[1]]  # rows ascending
+                at = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+                for i in np.flatnonzero(posting[at] == rows).tolist():
+                    tfs[i][term] = int(segment.post_tf[span[0] + at[i]])
+            for i, row in enumerate(rows.tolist()):
+                held[int(wanted[found[i]])] = self._held(segment, row, tfs[i])
+        return held
+
+    def _held(self, segment: Segment, row: int, tf: Counter[str]) -> HeldOffer:
+        specs_text = self.speckeys.values[segment.speckeys[row]]
+        parsed = self._parsed.get(specs_text)
+        if parsed is None:
+            parsed = self._parsed[specs_text] = _specs(json.loads(specs_text))
+
+        def number(values: np.ndarray) -> float | None:
+            value = float(values[row])
+            return None if math.isnan(value) else value
+
+        facts = {
+            "unit": self.units.values[segment.units[row]] or None,
+            "capacity": number(segment.capacity),
+            "price_min": number(segment.price_min),
+            "lead_time_days": number(segment.lead_time),
+        }
+        kind, object_id = self.kinds.values[segment.kinds[row]], int(segment.object_ids[row])
+        return HeldOffer(
+            pk=int(segment.pks[row]),
+            key=f"{kind}:{object_id}",
+            kind=kind,
+            object_id=object_id,
+            organization_id=int(segment.organizations[row]) or None,
+            facts=facts,
+            features=OfferFeatures(
+                tf=tf,
+                length=int(segment.lengths[row]),
+                specs=parsed,
+                specs_key=specs_text,
+                region_key=self.regionkeys.values[segment.regionkeys[row]],
+                soft_key=(
+                    facts["unit"],
+                    facts["capacity"],
+                    facts["price_min"],
+                    facts["lead_time_days"],
+                ),
+                head=self.heads.values[segment.heads[row]],
+                category_key=self.catkeys.values[segment.catkeys[row]],
+            ),
+        )
 
     def _soft(
         self, segment: Segment, rows: np.ndarray, need: Document, today: datetime.date

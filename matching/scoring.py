@@ -143,7 +143,7 @@ def _region_of(
     return 0.7, f"服务区域覆盖{place}" if regions else "全国供货"
 
 
-def _soft(need: Document, offer: Document, today: datetime.date) -> tuple[float, str]:
+def _soft(need: Document, offer: Offer, today: datetime.date) -> tuple[float, str]:
     facts_n, facts_o = need.facts or {}, offer.facts or {}
     parts: list[float] = []
     details: list[str] = []
@@ -186,12 +186,32 @@ class OfferFeatures:
     category_key: tuple[tuple[str, ...], str]
 
 
-def features(offer: Document) -> OfferFeatures:
+@dataclass(slots=True)
+class HeldOffer:
+    """An offer as a process's offer index holds it (``postings.OfferIndex.held``): what the
+    scorer and a stored match read of it, so that the offers kept for a need are not read
+    from the table. ``facts`` holds the soft fits' facts only."""
+
+    pk: int
+    key: str
+    kind: str
+    object_id: int
+    organization_id: int | None
+    facts: dict[str, Any]
+    features: OfferFeatures
+
+
+Offer = Document | HeldOffer
+
+
+def features(offer: Offer) -> OfferFeatures:
     """The offer's scoring features, computed on first use and cached on the instance.
 
     ``Document`` rows are not edited in place (they are rebuilt by ``documents_index``),
     and the candidate cache in ``services`` refetches a row whose ``updated_at`` moved.
     """
+    if isinstance(offer, HeldOffer):
+        return offer.features
     cached: OfferFeatures | None = offer.__dict__.get("_match_features")
     if cached is None:
         facts = offer.facts or {}
@@ -260,7 +280,7 @@ class NeedScorer:
             kind = self._kind[head] = self.kind_test(head)
         return kind[0]
 
-    def raw(self, offer: Document) -> float:
+    def raw(self, offer: Offer) -> float:
         """BM25 of the need's terms in the offer (as ``bm25``)."""
         return self.raws([features(offer)])[0]
 
@@ -285,7 +305,7 @@ class NeedScorer:
         return out
 
     def _factors(
-        self, offer: Document, raw: float, best: float
+        self, offer: Offer, raw: float, best: float
     ) -> tuple[OfferFeatures, tuple[float, str], tuple[float, str], float, spec_parser.Fit]:
         f = features(offer)
         kind = self._kind.get(f.head)
@@ -303,7 +323,7 @@ class NeedScorer:
             fit = self._specs[f.specs_key] = spec_parser.compare(self.need_specs, f.specs)
         return f, kind, category, text, fit
 
-    def _rest(self, offer: Document, f: OfferFeatures) -> tuple[tuple[float, str], ...]:
+    def _rest(self, offer: Offer, f: OfferFeatures) -> tuple[tuple[float, str], ...]:
         region = self._region.get(f.region_key)
         if region is None:
             region = self._region[f.region_key] = _region_of(
@@ -362,7 +382,7 @@ class NeedScorer:
             out.append(min(1.0, max(0.0, score)))
         return out
 
-    def evaluate(self, offer: Document, raw: float, best: float) -> Scored:
+    def evaluate(self, offer: Offer, raw: float, best: float) -> Scored:
         w = self.w
         need = self.need
         f, kind, category, text, fit = self._factors(offer, raw, best)

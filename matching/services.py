@@ -34,7 +34,7 @@ from notifications.services import prefetch as notifications_prefetch
 from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
 from .postings import Candidates, OfferIndex, offer_index
-from .scoring import NeedScorer, Scored, Stats, features, score_pair
+from .scoring import NeedScorer, Offer, Scored, Stats, features, score_pair
 from .text import token_ids
 
 
@@ -207,7 +207,7 @@ def candidate_needs(offer: Document, stats: Stats, limit: int) -> list[Document]
 # --- Storing --------------------------------------------------------------------------------------
 
 
-def _match_fields(need: Document, offer: Document) -> dict[str, object]:
+def _match_fields(need: Document, offer: Offer) -> dict[str, object]:
     fields: dict[str, object] = {"need_key": need.key, "offer_key": offer.key}
     if need.kind == Document.Kind.PROCUREMENT_ITEM:
         fields["need_item_id"] = need.object_id
@@ -253,7 +253,7 @@ class StoredMatch:
     status: str = Match.Status.ACTIVE
 
 
-def _row(need: Document, offer: Document, scored: Scored, top: Scored, rank: int) -> dict[str, Any]:
+def _row(need: Document, offer: Offer, scored: Scored, top: Scored, rank: int) -> dict[str, Any]:
     return {
         **_match_fields(need, offer),
         "score": round(scored.score, 4),
@@ -284,12 +284,12 @@ RETURNING id, need_key, offer_key
 """  # noqa: S608 - the table name only
 
 
-def _store(need: Document, ranked: list[tuple[Document, Scored]]) -> int:
+def _store(need: Document, ranked: list[tuple[Offer, Scored]]) -> int:
     """Upsert the need's kept matches and retire the others. Returns how many are active."""
     return _store_many([(need, ranked)])
 
 
-def _store_many(results: list[tuple[Document, list[tuple[Document, Scored]]]]) -> int:
+def _store_many(results: list[tuple[Document, list[tuple[Offer, Scored]]]]) -> int:
     """Upsert the kept matches of these needs in one statement, and retire the others in one.
 
     The suppliers' notifications are written with the matches that cause them (gathered by
@@ -360,13 +360,14 @@ def retire(keys: Iterable[str]) -> int:
 
 def rank_indexed(
     need: Document, index: OfferIndex, stats: Stats, look: Lookups
-) -> list[tuple[Document, Scored]]:
+) -> list[tuple[Offer, Scored]]:
     """The top K above the minimum score, best first: the same as ``rank_candidates`` over
-    every offer. The index scores every offer that can score above 0 (``OfferIndex.search``);
-    the best are read from the table (or this process's copy of the same row version),
-    checked again there (the index may lag behind a write), ordered by score then key as
-    ``rank_candidates`` orders them, and the K kept are given their reasons."""
-    return _keep(_select(need, index, stats, look))
+    every offer. The index scores every offer that can reach the K best
+    (``OfferIndex.search``); the best are checked against the table's row versions (the
+    index may lag behind a write), ordered by score then key as ``rank_candidates`` orders
+    them, and the K kept are given their reasons (``_keep``)."""
+    selection = _select(need, index, stats, look)
+    return _keep(selection, _versions(pk for pk, _ in selection.rows))
 
 
 @dataclass
@@ -405,8 +406,35 @@ def _order(found: Candidates, top_k: int, floor: float) -> tuple[np.ndarray, np.
     return eligible, order
 
 
-def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
+def _versions(pks: Iterable[int]) -> dict[int, int]:
+    """The row versions of these offers, of those still active, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+            " WHERE id = ANY(%s) AND side = 'offer' AND active",
+            [list(pks)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _keep(selection: _Selection, versions: dict[int, int]) -> list[tuple[Offer, Scored]]:
+    """The K best of the selection with their reasons. ``versions``: the table's row versions
+    of the selected offers (``_versions``): where each is the one the index holds, the offers
+    are read from the index (``OfferIndex.held``), and their scores are the index's."""
     need, scorer, found = selection.need, selection.scorer, selection.found
+    rows = selection.rows
+    if all(versions.get(pk) == version for pk, version in rows):
+        held = selection.index.held([pk for pk, _ in rows], scorer)
+        if len(held) == len(rows):
+            return _top(
+                scorer,
+                [
+                    (held[int(found.pks[i])], float(found.scores[i]), float(found.raws[i]))
+                    for i in selection.order
+                ],
+                found.best,
+            )
+    # Rows that changed behind the index (rare): read from the table, checked, scored again.
     required = set(need.certifications)
 
     def current(rows: list[tuple[int, int]]) -> list[Document]:
@@ -429,13 +457,13 @@ def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
         offers = current(selection.rows)
     # The index's score of a row is the scorer's (to the last bit, see the tests); a row that
     # changed behind the index is scored again from the table's version.
-    held = {
+    indexed = {
         int(found.pks[i]): (int(found.versions[i]), float(found.scores[i]), float(found.raws[i]))
         for i in selection.order
     }
-    scored = []
+    scored: list[tuple[Offer, float, float]] = []
     for offer in offers:
-        version, score, raw = held.get(offer.pk, (None, 0.0, 0.0))
+        version, score, raw = indexed.get(offer.pk, (None, 0.0, 0.0))
         if version != offer.__dict__.get("_version"):
             feats = [features(offer)]
             raw = scorer.raws(feats)[0]
@@ -446,7 +474,7 @@ def _keep(selection: _Selection) -> list[tuple[Document, Scored]]:
 
 def rank_candidates(
     need: Document, candidates: list[Document], stats: Stats, look: Lookups
-) -> list[tuple[Document, Scored]]:
+) -> list[tuple[Offer, Scored]]:
     """Every candidate scored in Python, no index: the top K above the minimum score, best
     first. The benchmark's exhaustive scorer, and the reference the index is tested against."""
     scorer = NeedScorer(
@@ -460,8 +488,8 @@ def rank_candidates(
 
 
 def _top(
-    scorer: NeedScorer, scored: Iterable[tuple[Document, float, float]], best: float
-) -> list[tuple[Document, Scored]]:
+    scorer: NeedScorer, scored: Iterable[tuple[Offer, float, float]], best: float
+) -> list[tuple[Offer, Scored]]:
     """Of (offer, score, BM25) rows, the K best above the minimum score, by score then key,
     with their reasons."""
     config = _settings()
@@ -483,7 +511,7 @@ def match_need_documents(needs: list[Document]) -> int:
     return _write_chunk(active, _rank_chunk(active))
 
 
-def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Document, Scored]]]]:
+def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Offer, Scored]]]]:
     """Rank a chunk of needs: reads only. Needs in key order, so two workers re-ranking
     overlapping needs lock their matches in the same order when they store them."""
     stats = side_stats(Document.Side.OFFER, {t for n in needs for t in n.tokens})
@@ -491,13 +519,13 @@ def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Docume
     index = offer_index()
     unique = {need.key: need for need in needs}  # one row per pair in the chunk's upsert
     selections = [_select(unique[key], index, stats, look) for key in sorted(unique)]
-    # The offers the chunk keeps, read in one statement (those not in this process's copy).
-    _fetch(list(dict.fromkeys(row for selection in selections for row in selection.rows)))
-    return [(selection.need, _keep(selection)) for selection in selections]
+    # Are the offers kept still the rows the index holds? One statement for the chunk.
+    versions = _versions({pk for selection in selections for pk, _ in selection.rows})
+    return [(selection.need, _keep(selection, versions)) for selection in selections]
 
 
 def _write_chunk(
-    needs: list[Document], results: list[tuple[Document, list[tuple[Document, Scored]]]]
+    needs: list[Document], results: list[tuple[Document, list[tuple[Offer, Scored]]]]
 ) -> int:
     """The chunk's matches, their notifications and ``matched_at``, in one transaction."""
     with notifications_batch():

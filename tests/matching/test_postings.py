@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from catalog import services as catalog_services
 from matching import postings
 from matching.models import Document, Match
-from matching.scoring import KindOf, NeedScorer, features
+from matching.scoring import HeldOffer, KindOf, NeedScorer, features
 from matching.services import lookups, match_objects, rank_candidates, rank_indexed, side_stats
 from tests.factories import MembershipFactory, ProductFactory
 
@@ -110,7 +111,7 @@ def test_an_offer_gone_behind_the_index_is_replaced_from_a_full_search(dev_world
     gone = [pk for pk, _ in selection.rows]
     Document.objects.filter(pk__in=gone).update(active=False)  # not seen by the index
     services._cache.clear()
-    kept = services._keep(selection)
+    kept = services._keep(selection, services._versions(gone))
     # The reference: every candidate of a full search that is still active, by its score
     # (the index's BM25 statistics still count the archived offers until its refresh).
     full = index.search(need, selection.scorer)
@@ -176,6 +177,44 @@ def test_kind_of(title, tokens, head, kind):
 def test_excluded_items_make_the_kind_zero():
     need = Document(title="UPS电源（不含蓄电池）", tokens=["UPS"], facts={"excluded": ["蓄电池"]})
     assert KindOf(need)("蓄电池") == (0.0, "需求方不需要：蓄电池")
+
+
+def test_kept_offers_come_from_the_index_unless_their_row_changed_behind_it(dev_world):
+    """The offers kept are the index's (``HeldOffer``: nothing read from the table) while their
+    row versions are the index's; an offer edited after the search is read from the table and
+    scored again from it."""
+    from matching import services
+
+    look = lookups()
+    index = postings.offer_index()
+    need = next(
+        n for n in Document.objects.filter(side="need", active=True) if len(_ranked(n, index)) >= 3
+    )
+    kept = _ranked(need, index)
+    assert all(isinstance(offer, HeldOffer) for offer, _ in kept)
+    for offer, _ in kept:  # what a stored match reads of it is the row's
+        row = Document.objects.get(pk=offer.pk)
+        assert (offer.key, offer.kind, offer.object_id, offer.organization_id) == (
+            row.key,
+            row.kind,
+            row.object_id,
+            row.organization_id,
+        )
+
+    stats = side_stats("offer", need.tokens)
+    selection = services._select(need, index, stats, look)
+    edited = kept[1][0].pk
+    # A row written again (as ``documents_index`` writes it), not yet seen by the index.
+    Document.objects.filter(pk=edited).update(title="同一产品（新版）", updated_at=timezone.now())
+    again = services._keep(selection, services._versions(pk for pk, _ in selection.rows))
+    by_key = {offer.key: offer for offer, _ in again}
+    assert {o.key for o, _ in again} == {o.key for o, _ in kept}
+    assert isinstance(by_key[kept[1][0].key], Document)
+    assert [s.score for _, s in again] == [s.score for _, s in kept]  # the text did not change
+
+
+def _ranked(need: Document, index: postings.OfferIndex) -> list:
+    return rank_indexed(need, index, side_stats("offer", need.tokens), lookups())
 
 
 def test_the_index_follows_new_edited_archived_and_deleted_offers(dev_world):
