@@ -196,6 +196,8 @@ class Segment:
         self.price_min = _numpy(price_min)
         self.lead_time = _numpy(lead_time)
         self.alive = np.ones(self.size, dtype=bool)
+        self._norms: tuple[float, np.ndarray] = (math.nan, _ZERO)
+        self._badged: tuple[frozenset[int] | None, np.ndarray] = (None, _ZERO)
         term_ids = _numpy(terms)
         order = np.argsort(term_ids, kind="stable")  # rows stay ascending within a term
         self.post_rows = _numpy(at)[order]
@@ -215,6 +217,20 @@ class Segment:
             keys, starts = np.unique(keys[order], return_index=True)
             ends = np.append(starts[1:], len(rows))
             self.category_groups[code] = (keys, starts, ends, rows[order])
+
+    def norms(self, avgdl: float) -> np.ndarray:
+        """Every row's BM25 length normalisation for this average length (kept for the next
+        need: the average moves only when offers are indexed)."""
+        if self._norms[0] != avgdl:
+            self._norms = (avgdl, K1 * ((1 - B) + (B * self.lengths) / avgdl))
+        return self._norms[1]
+
+    def badged(self, organizations: frozenset[int]) -> np.ndarray:
+        """For every row: does its organization hold a badge (one of these)?"""
+        if self._badged[0] != organizations:
+            held = np.fromiter(organizations, np.int64, len(organizations))
+            self._badged = (organizations, np.isin(self.organizations, held))
+        return self._badged[1]
 
     def locate(self, pks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of these primary keys present here: (positions in ``pks``, rows)."""
@@ -438,13 +454,14 @@ class OfferIndex:
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The rows holding one of the need's terms (a mask) and every row's BM25."""
         rows_list, contrib_list = [], []
+        norms = segment.norms(scorer.avgdl)
         for term_id, idf in terms:
             span = segment.postings.get(term_id) if term_id is not None else None
             if span is None:
                 continue
             rows = segment.post_rows[span[0] : span[1]]
             tf = segment.post_tf[span[0] : span[1]]
-            norm = K1 * ((1 - B) + (B * segment.lengths[rows]) / scorer.avgdl)
+            norm = norms[rows]  # K1 * ((1 - B) + (B * length) / avgdl), as the scorer's
             rows_list.append(rows)
             contrib_list.append(((idf * tf) * (K1 + 1)) / (tf + norm))
         if not rows_list:
@@ -627,7 +644,7 @@ class _Scoring:
             index.regionkeys.values,
             lambda key: _region_of(need, key, scorer.region_names)[0],
         )
-        self.badged = np.fromiter((org for org, held in scorer.badges.items() if held), np.int64)
+        self.badged = frozenset(org for org, held in scorer.badges.items() if held)
 
     def _spec_score(self, text: str) -> float:
         parsed = self.index._parsed.get(text)
@@ -651,7 +668,7 @@ class _Scoring:
         else:
             fit = index._lookup(segment.speckeys[found], index.speckeys.values, self._spec_score)
         soft = index._soft(segment, found, need, scorer.today)
-        badge = np.isin(segment.organizations[found], self.badged)
+        badge = segment.badged(self.badged)[found]
         absolute = np.minimum(1.0, raws / ideal) if ideal > 0 else np.zeros(len(raws))
         relative = raws / best if best > 0 else np.zeros(len(raws))
         text = 0.5 * absolute + 0.5 * relative
