@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import BADGE_CHINESE_NAMES, Badge
 from catalog.models import Region
+from config import lookups as _lookups  # noqa: F401 - registers __any_of
 from notifications.services import batch as notifications_batch
 from notifications.services import flush as notifications_flush
 from notifications.services import lists_matched, notify_matches
@@ -51,9 +52,9 @@ def side_stats(side: str, terms: Iterable[str]) -> Stats:
     N and the total length are kept in two reserved ``Term`` rows by ``documents_index``.
     """
     df = dict(
-        Term.objects.filter(side=side, term__in={*terms, DOCUMENTS, TOKENS}, df__gt=0).values_list(
-            "term", "df"
-        )
+        Term.objects.filter(
+            side=side, term__any_of={*terms, DOCUMENTS, TOKENS}, df__gt=0
+        ).values_list("term", "df")
     )
     n = df.pop(DOCUMENTS, 0)
     total = df.pop(TOKENS, 0)

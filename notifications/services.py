@@ -196,14 +196,14 @@ def prefetch(organization_ids: Iterable[int]) -> None:
         members: dict[int, list[Membership]] = defaultdict(list)
         for membership in _memberships(missing):
             members[membership.organization_id].append(membership)
-        for pk, roles, contact_email in Organization.objects.filter(pk__any_of=missing).values_list(
-            "pk", "roles", "contact_email"
-        ):
+        organizations = Organization.objects.filter(pk__any_of=missing).order_by()  # any order
+        for pk, roles, contact_email in organizations.values_list("pk", "roles", "contact_email"):
             cache_.recipients[pk] = _recipients(pk, tuple(roles), contact_email, members[pk])
     missing = ids - cache_.watches.keys()
     if missing:
         watches: dict[int, list[Watch]] = {pk: [] for pk in missing}
-        for watch in Watch.objects.filter(organization_id__any_of=missing):
+        # Any order (``wants`` asks whether any fits): no join for the default ordering.
+        for watch in Watch.objects.filter(organization_id__any_of=missing).order_by():
             watches[watch.organization_id].append(watch)
         cache_.watches.update(watches)
 
@@ -543,9 +543,12 @@ def lists_matched(needs: Iterable[Document]) -> int:
         return 0
     items = ProcurementItem._meta.db_table
     written = 0
-    for plist in ProcurementList.objects.filter(
-        items__in=item_ids, status=ProcurementList.Status.PUBLISHED
-    ).distinct():
+    for plist in (
+        ProcurementList.objects.filter(items__in=item_ids, status=ProcurementList.Status.PUBLISHED)
+        .only("pk", "buyer_id", "published_at", "title")
+        .order_by("pk")
+        .distinct()
+    ):
         recipients = _cached_recipients(plist.buyer_id)
         told = Notification.objects.filter(
             recipient_key__in=[r.key for r in recipients],
