@@ -505,11 +505,15 @@ class OfferIndex:
                 held[int(wanted[found[i]])] = self._held(segment, row, tfs[i])
         return held
 
+    def specs(self, text: str) -> spec_parser.Specs:
+        """The parsed specifications of a row's ``specs`` (the JSON text), parsed once."""
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            parsed = self._parsed[text] = _specs(json.loads(text))
+        return parsed
+
     def _held(self, segment: Segment, row: int, tf: Counter[str]) -> HeldOffer:
         specs_text = self.speckeys.values[segment.speckeys[row]]
-        parsed = self._parsed.get(specs_text)
-        if parsed is None:
-            parsed = self._parsed[specs_text] = _specs(json.loads(specs_text))
 
         def number(values: np.ndarray) -> float | None:
             value = float(values[row])
@@ -532,8 +536,8 @@ class OfferIndex:
             features=OfferFeatures(
                 tf=tf,
                 length=int(segment.lengths[row]),
-                specs=parsed,
-                specs_key=specs_text,
+                specs=self.specs(specs_text),
+                specs_key=specs_text,  # a memo key only: PostgreSQL's text of the same JSON
                 region_key=self.regionkeys.values[segment.regionkeys[row]],
                 soft_key=(
                     facts["unit"],
@@ -647,10 +651,7 @@ class _Scoring:
         self.badged = frozenset(org for org, held in scorer.badges.items() if held)
 
     def _spec_score(self, text: str) -> float:
-        parsed = self.index._parsed.get(text)
-        if parsed is None:
-            parsed = self.index._parsed[text] = _specs(json.loads(text))
-        return spec_parser.compare(self.scorer.need_specs, parsed).score
+        return spec_parser.compare(self.scorer.need_specs, self.index.specs(text)).score
 
     def __call__(self, segment: Segment, found: np.ndarray, raws: np.ndarray) -> np.ndarray:
         if not len(found):
