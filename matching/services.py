@@ -114,7 +114,7 @@ _JSON = [i for i, f in enumerate(_FIELDS) if isinstance(f, models.JSONField)]
 
 def _document(values: list[Any], version: int) -> Document:
     """A ``Document`` of a row read by ``_fetch``: what ``Model.from_db`` builds, without the
-    per-field work of ``Model.__init__`` (a fifth of a need's time went there)."""
+    per-field work of ``Model.__init__`` (``_fetch`` reads up to a thousand rows at a time)."""
     for i in _JSON:
         if isinstance(values[i], str):
             values[i] = json.loads(values[i])
@@ -449,8 +449,8 @@ def _keep(selection: _Selection, versions: dict[int, int]) -> list[tuple[Offer, 
 
     offers = current(selection.rows)
     if len(offers) < len(selection.order):
-        # Rows that changed behind the index (rare): every candidate above the minimum score,
-        # with none left out by the search, goes to the ranking below.
+        # Some are gone (archived, or no longer certified): every candidate above the minimum
+        # score, with none left out by the search, goes to the ranking below.
         config = _settings()
         found = selection.found = selection.index.search(need, scorer)
         selection.eligible, _ = _order(found, int(config["TOP_K"]), config["MIN_SCORE"])
