@@ -1,9 +1,9 @@
 """``field__any_of=[…]``: ``field = ANY(%s)`` with the values as one array parameter.
 
 An ``__in`` list has one placeholder per value, each prepared by Django and adapted by
-psycopg one by one: for the hundreds of suppliers of a matching chunk that took 3 ms a
-statement, against 0.3 ms for one array. Registered on every field and relation when
-imported.
+psycopg one by one: the three statements reading the recipients and watches of a matching
+chunk's ~500 suppliers took 32 ms that way, and 7 ms with one array each. Registered on
+every field and relation when imported.
 """
 
 from __future__ import annotations
