@@ -273,12 +273,16 @@ class NeedScorer:
         self._region: dict[tuple[tuple[str, ...], str], tuple[float, str]] = {}
         self._soft: dict[tuple[Any, ...], tuple[float, str]] = {}
 
-    def kind_value(self, head: str) -> float:
-        """The kind factor of an offer with this head noun (memoised, as in the scoring)."""
+    def kind_of(self, head: str) -> tuple[float, str]:
+        """The kind factor and its reason for an offer with this head noun (memoised)."""
         kind = self._kind.get(head)
         if kind is None:
             kind = self._kind[head] = self.kind_test(head)
-        return kind[0]
+        return kind
+
+    def kind_value(self, head: str) -> float:
+        """The kind factor of an offer with this head noun (memoised, as in the scoring)."""
+        return self.kind_of(head)[0]
 
     def raw(self, offer: Offer) -> float:
         """BM25 of the need's terms in the offer (as ``bm25``)."""
@@ -308,9 +312,7 @@ class NeedScorer:
         self, offer: Offer, raw: float, best: float
     ) -> tuple[OfferFeatures, tuple[float, str], tuple[float, str], float, spec_parser.Fit]:
         f = features(offer)
-        kind = self._kind.get(f.head)
-        if kind is None:
-            kind = self._kind[f.head] = self.kind_test(f.head)
+        kind = self.kind_of(f.head)
         category = self._category.get(f.category_key)
         if category is None:
             category = self._category[f.category_key] = _category_of(self.need, f.category_key)
