@@ -58,9 +58,10 @@ from .scoring import (
     _specs,
 )
 
-# Each row's version is ``updated_at`` in microseconds, as ``services._versions`` reads it.
+# A row's version: ``updated_at`` in microseconds (also how ``services`` checks the rows).
+VERSION = "(extract(epoch FROM updated_at) * 1000000)::bigint"
 _ROWS = (
-    "SELECT id, (extract(epoch FROM updated_at) * 1000000)::bigint, change_seq, tokens,"
+    f"SELECT id, {VERSION}, change_seq, tokens,"  # noqa: S608 - constants only
     " categories, category_name, certifications, coalesce(facts->>'head', ''), regions,"
     " coalesce(facts->>'org_region', ''), organization_id, specs::text,"
     " coalesce(facts->>'unit', ''), (facts->'capacity')::text, (facts->'price_min')::text,"

@@ -34,7 +34,7 @@ from notifications.services import prefetch as notifications_prefetch
 
 from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
-from .postings import Candidates, OfferIndex, offer_index
+from .postings import VERSION, Candidates, OfferIndex, offer_index
 from .scoring import NeedScorer, Offer, Scored, Stats, features, score_pair
 from .text import token_ids
 
@@ -87,8 +87,8 @@ def lookups(organization_ids: Iterable[int] | None = None) -> Lookups:
 # --- Candidates ---------------------------------------------------------------------------
 #
 # Need → offers: the offer index held in this process (``postings.OfferIndex``) finds and
-# scores every live, certified offer sharing a term or a category path with the need;
-# ``rank_indexed`` reads the best from the table and gives them their reasons.
+# scores the live, certified offers sharing a term or a category path with the need that can
+# reach its top K; ``rank_indexed`` gives the best their reasons from what the index holds.
 # Offer → needs (``candidate_needs``): ``Document.token_ids`` (integer token ids under a GIN
 # ``gin__int_ops`` index) and ``Document.categories`` (GIN), probed with the offer's rarest
 # terms (as many as fit a budget of postings) and its categories; the rows are ordered in SQL
@@ -98,10 +98,6 @@ def lookups(organization_ids: Iterable[int] | None = None) -> Lookups:
 # only while its ``updated_at`` is the one the candidate query returned, so an edit is seen
 # at once; the oldest entries are dropped beyond ``CANDIDATE_CACHE``.
 _cache: OrderedDict[int, Document] = OrderedDict()
-
-
-# The row's version as the candidate queries return it: ``updated_at`` in microseconds.
-_VERSION = "(extract(epoch FROM updated_at) * 1000000)::bigint"
 
 
 # The columns ``_fetch`` reads (the token ids are the index's business, not the scorer's:
@@ -142,7 +138,7 @@ def _fetch(rows: list[tuple[int, int]]) -> list[Document]:
         # One array parameter rather than an IN list of thousands of placeholders.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {_VERSION}, {_COLUMNS} FROM matching_document"  # noqa: S608
+                f"SELECT {VERSION}, {_COLUMNS} FROM matching_document"  # noqa: S608
                 " WHERE id = ANY(%s)",
                 [missing],
             )
@@ -185,7 +181,7 @@ def candidate_needs(offer: Document, stats: Stats, limit: int) -> list[Document]
     if offer.categories:
         where.append("categories && %(categories)s::varchar[]")
     sql = (
-        f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+        f"SELECT id, {VERSION} FROM matching_document"  # noqa: S608
         f" WHERE side = 'need' AND active AND ({' OR '.join(where)})"
         " AND certifications <@ %(certs)s::varchar[]"
         " ORDER BY icount(token_ids & %(query)s::int[]) DESC, id LIMIT %(limit)s"
@@ -283,11 +279,6 @@ ON CONFLICT (need_key, offer_key) DO UPDATE SET score = EXCLUDED.score, rank = E
     updated_at = EXCLUDED.updated_at
 RETURNING id, need_key, offer_key
 """  # noqa: S608 - the table name only
-
-
-def _store(need: Document, ranked: list[tuple[Offer, Scored]]) -> int:
-    """Upsert the need's kept matches and retire the others. Returns how many are active."""
-    return _store_many([(need, ranked)])
 
 
 def _store_many(results: list[tuple[Document, list[tuple[Offer, Scored]]]]) -> int:
@@ -411,7 +402,7 @@ def _versions(pks: Iterable[int]) -> dict[int, int]:
     """The row versions of these offers, of those still active, in one statement."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, {_VERSION} FROM matching_document"  # noqa: S608
+            f"SELECT id, {VERSION} FROM matching_document"  # noqa: S608
             " WHERE id = ANY(%s) AND side = 'offer' AND active",
             [list(pks)],
         )

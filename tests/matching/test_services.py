@@ -196,7 +196,7 @@ def test_a_cached_document_is_read_again_once_its_row_changes(dev_world):
     def version():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, {services._VERSION} FROM matching_document WHERE key = %s",  # noqa: S608
+                f"SELECT id, {services.VERSION} FROM matching_document WHERE key = %s",  # noqa: S608
                 [key],
             )
             return cursor.fetchall()
