@@ -280,8 +280,8 @@ class Command(BaseCommand):
         upsert of the matches, the retiring update, the notifications, ``matched_at``). The
         time of a need is its own selection and reasons (``_select``, ``_keep``, timed one by
         one) plus its share of the rest of its chunk (statistics, the index's refresh, the
-        chunk's read of the offers kept, the writes). ``self.ranking_ms``: the chunks' ranking
-        time, shared out per need.
+        check of the kept offers' row versions, the writes). ``self.ranking_ms``: the chunks'
+        ranking time, shared out per need.
         """
         from matching import services
         from matching.queue import chunks
