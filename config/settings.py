@@ -262,6 +262,9 @@ MATCHING = {
     "INDEX_TAIL": env.int("MATCHING_INDEX_TAIL", default=2000),
     "INDEX_REBUILD_SECONDS": env.int("MATCHING_INDEX_REBUILD_SECONDS", default=900),
     "CHUNK": 100,
+    # A task's needs are ranked and written in parts of this many: while one part's matches
+    # are written (in a second thread, on its own connection), the next part is ranked.
+    "WRITE_PART": env.int("MATCHING_WRITE_PART", default=25),
 }
 
 # --- Notifications --------------------------------------------------------------------

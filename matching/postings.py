@@ -197,6 +197,8 @@ class Segment:
         self.price_min = _numpy(price_min)
         self.lead_time = _numpy(lead_time)
         self.alive = np.ones(self.size, dtype=bool)
+        # Rows kept by a need, unpacked (``OfferIndex._held``): row → what no need changes.
+        self.held: dict[int, tuple[Any, ...]] = {}
         self._norms: tuple[float, np.ndarray] = (math.nan, _ZERO)
         self._badged: tuple[frozenset[int] | None, np.ndarray] = (None, _ZERO)
         term_ids = _numpy(terms)
@@ -486,6 +488,7 @@ class OfferIndex:
         term frequencies are those of the need's terms (all the reasons read)."""
         wanted = np.asarray(pks, dtype=np.int64)
         held: dict[int, HeldOffer] = {}
+        term_ids = [(term, self.vocab.ids.get(term)) for term in scorer.terms]
         for segment in self.segments:
             found, rows = segment.locate(wanted)
             live = segment.alive[rows]
@@ -493,15 +496,25 @@ class OfferIndex:
             if not len(rows):
                 continue
             tfs: list[Counter[str]] = [Counter() for _ in range(len(rows))]
-            for term in scorer.terms:
-                term_id = self.vocab.ids.get(term)
-                span = segment.postings.get(term_id) if term_id is not None else None
-                if span is None:
-                    continue
-                posting = segment.post_rows[span[0] : span[1]]  # rows ascending
-                at = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
-                for i in np.flatnonzero(posting[at] == rows).tolist():
-                    tfs[i][term] = int(segment.post_tf[span[0] + at[i]])
+            spans = [
+                (term, span)
+                for term, term_id in term_ids
+                if term_id is not None and (span := segment.postings.get(term_id)) is not None
+            ]
+            if spans:
+                # The postings of the need's terms, one array (a few calls, not a few per
+                # term), and where each posting's row stands among these rows (-1: not one).
+                post_rows = np.concatenate([segment.post_rows[a:b] for _, (a, b) in spans])
+                post_tf = np.concatenate([segment.post_tf[a:b] for _, (a, b) in spans])
+                term_of = np.repeat(np.arange(len(spans)), [b - a for _, (a, b) in spans])
+                position = np.full(segment.size, -1, dtype=np.int64)
+                position[rows] = np.arange(len(rows))
+                at = position[post_rows]
+                hit = np.flatnonzero(at >= 0)
+                for i, t, tf in zip(
+                    at[hit].tolist(), term_of[hit].tolist(), post_tf[hit].tolist(), strict=True
+                ):
+                    tfs[i][spans[t][0]] = tf
             for i, row in enumerate(rows.tolist()):
                 held[int(wanted[found[i]])] = self._held(segment, row, tfs[i])
         return held
@@ -514,6 +527,23 @@ class OfferIndex:
         return parsed
 
     def _held(self, segment: Segment, row: int, tf: Counter[str]) -> HeldOffer:
+        """A row as a ``HeldOffer`` with these term frequencies. The rest does not depend on
+        the need: it is read from the arrays once per row (a segment's rows do not change)."""
+        held = segment.held.get(row)
+        if held is None:
+            held = segment.held[row] = self._unpacked(segment, row)
+        pk, key, kind, object_id, organization_id, facts, features = held
+        return HeldOffer(
+            pk=pk,
+            key=key,
+            kind=kind,
+            object_id=object_id,
+            organization_id=organization_id,
+            facts=facts,
+            features=OfferFeatures(tf, *features),
+        )
+
+    def _unpacked(self, segment: Segment, row: int) -> tuple[Any, ...]:
         specs_text = self.speckeys.values[segment.speckeys[row]]
 
         def number(values: np.ndarray) -> float | None:
@@ -527,28 +557,24 @@ class OfferIndex:
             "lead_time_days": number(segment.lead_time),
         }
         kind, object_id = self.kinds.values[segment.kinds[row]], int(segment.object_ids[row])
-        return HeldOffer(
-            pk=int(segment.pks[row]),
-            key=f"{kind}:{object_id}",
-            kind=kind,
-            object_id=object_id,
-            organization_id=int(segment.organizations[row]) or None,
-            facts=facts,
-            features=OfferFeatures(
-                tf=tf,
-                length=int(segment.lengths[row]),
-                specs=self.specs(specs_text),
-                specs_key=specs_text,  # a memo key only: PostgreSQL's text of the same JSON
-                region_key=self.regionkeys.values[segment.regionkeys[row]],
-                soft_key=(
-                    facts["unit"],
-                    facts["capacity"],
-                    facts["price_min"],
-                    facts["lead_time_days"],
-                ),
-                head=self.heads.values[segment.heads[row]],
-                category_key=self.catkeys.values[segment.catkeys[row]],
-            ),
+        # OfferFeatures' fields after ``tf``, in order.
+        features = (
+            int(segment.lengths[row]),
+            self.specs(specs_text),
+            specs_text,  # a memo key only: PostgreSQL's text of the same JSON
+            self.regionkeys.values[segment.regionkeys[row]],
+            (facts["unit"], facts["capacity"], facts["price_min"], facts["lead_time_days"]),
+            self.heads.values[segment.heads[row]],
+            self.catkeys.values[segment.catkeys[row]],
+        )
+        return (
+            int(segment.pks[row]),
+            f"{kind}:{object_id}",
+            kind,
+            object_id,
+            int(segment.organizations[row]) or None,
+            facts,
+            features,
         )
 
     def _soft(

@@ -9,17 +9,20 @@ longer open or published (closed, cancelled, archived, unverified) retire their 
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import heapq
 import json
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import Count, Min, Q
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -35,6 +38,7 @@ from notifications.services import prefetch as notifications_prefetch
 from .documents import DOCUMENTS, TOKENS, Builder, documents_index
 from .models import Document, Match, Term
 from .postings import VERSION, Candidates, OfferIndex, offer_index
+from .queue import chunks
 from .scoring import NeedScorer, Offer, Scored, Stats, features, score_pair
 from .text import token_ids
 
@@ -299,7 +303,7 @@ def _store_many(results: list[tuple[Document, list[tuple[Offer, Scored]]]]) -> i
             cursor.execute(
                 _UPSERT,
                 {
-                    "rows": json.dumps(rows, ensure_ascii=False),
+                    "rows": orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
                     "active": Match.Status.ACTIVE,
                     "now": now,
                 },
@@ -314,7 +318,7 @@ def _store_many(results: list[tuple[Document, list[tuple[Offer, Scored]]]]) -> i
                 now,
                 [need.key for need, _ in results],
                 Match.Status.ACTIVE,
-                list(ids.values()),
+                _bigints(ids.values()),
             ],
         )
         stored = [
@@ -398,13 +402,19 @@ def _order(found: Candidates, top_k: int, floor: float) -> tuple[np.ndarray, np.
     return eligible, order
 
 
+def _bigints(values: Iterable[int]) -> str:
+    """Integers as one array literal: a chunk sends thousands, which psycopg would adapt one
+    by one in Python."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _versions(pks: Iterable[int]) -> dict[int, int]:
     """The row versions of these offers, of those still active, in one statement."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, {VERSION} FROM matching_document"  # noqa: S608
-            " WHERE id = ANY(%s) AND side = 'offer' AND active",
-            [list(pks)],
+            " WHERE id = ANY(%s::bigint[]) AND side = 'offer' AND active",
+            [_bigints(pks)],
         )
         return dict(cursor.fetchall())
 
@@ -495,22 +505,74 @@ def _top(
 
 
 def match_need_documents(needs: list[Document]) -> int:
-    """Match these needs against every active offer; store the top K of each."""
+    """Match these needs against every active offer; store the top K of each.
+
+    The needs go in key order, so two workers re-ranking overlapping needs lock their
+    matches in the same order, and in parts of ``WRITE_PART``: each part is ranked while the
+    part before it is written (``_overlapped``). A caller's transaction holds the writes
+    instead (then the parts go one after the other, on the caller's connection). The corpus
+    statistics, the lookups and the notifications' recipients are read once for all parts.
+    """
     active = [n for n in needs if n.active]
     retire(n.key for n in needs if not n.active)
     if not active:
         return 0
-    return _write_chunk(active, _rank_chunk(active))
-
-
-def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Offer, Scored]]]]:
-    """Rank a chunk of needs: reads only. Needs in key order, so two workers re-ranking
-    overlapping needs lock their matches in the same order when they store them."""
-    stats = side_stats(Document.Side.OFFER, {t for n in needs for t in n.tokens})
+    unique = {need.key: need for need in active}  # one row per pair in an upsert
+    ordered = [unique[key] for key in sorted(unique)]
+    stats = side_stats(Document.Side.OFFER, {t for n in ordered for t in n.tokens})
     look = lookups()
+    parts = list(chunks(ordered, int(_settings()["WRITE_PART"])))
+    written: list[Document] = []  # the needs of the parts committed
+    with notifications_batch():
+        try:
+            if len(parts) > 1 and not connection.in_atomic_block:
+                return _overlapped(parts, stats, look, written)
+            stored = 0
+            for part in parts:
+                stored += _write_chunk(part, _rank_chunk(part, stats, look))
+                written += part
+            return stored
+        finally:
+            # After the commits: a list whose every open line is now matched gets its summary.
+            lists_matched(written)
+
+
+def _overlapped(
+    parts: list[list[Document]], stats: Stats, look: Lookups, written: list[Document]
+) -> int:
+    """Rank each part while the one before it is written.
+
+    Ranking is this process's work; a write is mostly the database's (the upsert, the
+    foreign-key checks at commit). A second thread, on its own connection, writes one part
+    at a time, in order, in this task's notifications batch (a copy of this context); the
+    next part's write waits for the last one to commit, so a worker never holds the locks of
+    two parts. The thread's connection is closed at the end.
+    """
+    context = contextvars.copy_context()
+    stored = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching-writes") as writer:
+        try:
+            pending: tuple[list[Document], Future[int]] | None = None
+            for part in parts:
+                results = _rank_chunk(part, stats, look)
+                if pending is not None:
+                    stored += pending[1].result()
+                    written += pending[0]
+                pending = part, writer.submit(context.run, _write_chunk, part, results)
+            if pending is not None:
+                stored += pending[1].result()
+                written += pending[0]
+        finally:
+            writer.submit(connections.close_all)  # in the writer thread, after its writes
+    return stored
+
+
+def _rank_chunk(
+    needs: list[Document], stats: Stats, look: Lookups
+) -> list[tuple[Document, list[tuple[Offer, Scored]]]]:
+    """Rank a chunk of needs (in key order, one per key): reads only."""
     index = offer_index()
-    unique = {need.key: need for need in needs}  # one row per pair in the chunk's upsert
-    selections = [_select(unique[key], index, stats, look) for key in sorted(unique)]
+    selections = [_select(need, index, stats, look) for need in needs]
     # Are the offers kept still the rows the index holds? One statement for the chunk.
     versions = _versions({pk for selection in selections for pk, _ in selection.rows})
     return [(selection.need, _keep(selection, versions)) for selection in selections]
@@ -519,14 +581,12 @@ def _rank_chunk(needs: list[Document]) -> list[tuple[Document, list[tuple[Offer,
 def _write_chunk(
     needs: list[Document], results: list[tuple[Document, list[tuple[Offer, Scored]]]]
 ) -> int:
-    """The chunk's matches, their notifications and ``matched_at``, in one transaction."""
-    with notifications_batch():
-        with transaction.atomic():
-            stored = _store_many(results)
-            Document.objects.filter(pk__in=[n.pk for n in needs]).update(matched_at=timezone.now())
-            notifications_flush()  # the suppliers' new-match notifications, in this transaction
-        # After the commit: a list whose every open line is now matched gets its summary.
-        lists_matched(needs)
+    """The chunk's matches, their notifications and ``matched_at``, in one transaction
+    (the lists' summaries follow in ``match_need_documents``, once its parts are written)."""
+    with notifications_batch(), transaction.atomic():  # the task's batch, when it opened one
+        stored = _store_many(results)
+        Document.objects.filter(pk__in=[n.pk for n in needs]).update(matched_at=timezone.now())
+        notifications_flush()  # the suppliers' new-match notifications, in this transaction
     return stored
 
 

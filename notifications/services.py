@@ -176,7 +176,12 @@ _cache: contextvars.ContextVar[_Cache | None] = contextvars.ContextVar(
 
 @contextlib.contextmanager
 def batch() -> Iterator[None]:
-    """Within one matching task, look up recipients, watches and preferences once."""
+    """Within one matching task, look up recipients, watches and preferences once.
+
+    Within a batch already open, the same one (a task's parts share its lookups)."""
+    if _cache.get() is not None:
+        yield
+        return
     token = _cache.set(_Cache())
     try:
         yield

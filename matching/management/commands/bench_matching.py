@@ -276,19 +276,22 @@ class Command(BaseCommand):
     def _indexed(self, needs: list[Any]) -> tuple[dict[str, list[str]], list[float], float]:
         """Every need through ``match_need_documents``, in chunks of 100 as the tasks take them.
 
-        A chunk is ranked (``_rank_chunk``: reads only) and then written (``_write_chunk``: one
+        A chunk goes in parts (``WRITE_PART``): each part is ranked (``_rank_chunk``: reads
+        only) while the part before it is written (``_write_chunk``, in a second thread: one
         upsert of the matches, the retiring update, the notifications, ``matched_at``). The
         time of a need is its own selection and reasons (``_select``, ``_keep``, timed one by
-        one) plus its share of the rest of its chunk (statistics, the index's refresh, the
-        check of the kept offers' row versions, the writes). ``self.ranking_ms``: the chunks'
-        ranking time, shared out per need.
+        one) plus its share of the rest of its chunk's wall time (statistics, the index's
+        refresh, the check of the kept offers' row versions, the writes not hidden behind a
+        ranking). ``self.ranking_ms``: the chunks' ranking time, shared out per need (it
+        includes the time the ranking waits for the writer thread's share of the interpreter).
         """
         from matching import services
         from matching.queue import chunks
 
         ranked: dict[str, list[str]] = {}
         latencies: list[float] = []
-        own: list[float] = []  # this chunk's needs' own time, in order
+        # This chunk's needs' own time, in need order: their selections, their reasons.
+        own: dict[str, list[float]] = {"select": [], "keep": []}
         phases = {"rank": 0.0, "write": 0.0}
         self.ranking_ms: list[float] = []
         select, keep = services._select, services._keep
@@ -302,7 +305,7 @@ class Command(BaseCommand):
                 if phase in phases:
                     phases[phase] += ms
                 else:
-                    own.append(ms)
+                    own[phase].append(ms)
                 return result
 
             return run
@@ -314,14 +317,14 @@ class Command(BaseCommand):
         try:
             started = time.perf_counter()
             for chunk in chunks(needs, 100):
-                own.clear()
+                own["select"].clear()
+                own["keep"].clear()
                 phases.update(rank=0.0, write=0.0)
                 t0 = time.perf_counter()
                 services.match_need_documents(chunk)
                 total = (time.perf_counter() - t0) * 1000
-                n = len(own) // 2
-                # own holds each need's select, then each need's keep (in the same order).
-                per_need = [own[i] + own[n + i] for i in range(n)]
+                per_need = [a + b for a, b in zip(own["select"], own["keep"], strict=True)]
+                n = len(per_need)
                 share = (total - sum(per_need)) / n
                 latencies += [ms + share for ms in per_need]
                 self.ranking_ms += [phases["rank"] / n] * n
