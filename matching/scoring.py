@@ -36,7 +36,7 @@ class Stats:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
 
-@dataclass
+@dataclass(slots=True)
 class Reason:
     factor: str
     weight: float
@@ -272,6 +272,7 @@ class NeedScorer:
         self._specs: dict[str, spec_parser.Fit] = {}
         self._region: dict[tuple[tuple[str, ...], str], tuple[float, str]] = {}
         self._soft: dict[tuple[Any, ...], tuple[float, str]] = {}
+        self._shared_order: list[str] | None = None
 
     def kind_of(self, head: str) -> tuple[float, str]:
         """The kind factor and its reason for an offer with this head noun (memoised)."""
@@ -384,14 +385,22 @@ class NeedScorer:
             out.append(min(1.0, max(0.0, score)))
         return out
 
+    def _shared(self) -> list[str]:
+        """The need's words of two characters or more, rarest first (ties in text order): the
+        keywords an offer's reason names are those of them it holds, in this order."""
+        if self._shared_order is None:
+            order = [t for t in dict.fromkeys(self.need.tokens) if len(t) >= 2]
+            order.sort(key=lambda t: -self.idf[t])
+            self._shared_order = order
+        return self._shared_order
+
     def evaluate(self, offer: Offer, raw: float, best: float) -> Scored:
         w = self.w
         need = self.need
         f, kind, category, text, fit = self._factors(offer, raw, best)
         region, soft = self._rest(offer, f)
         held = self.badges.get(offer.organization_id or 0, [])
-        shared = [t for t in dict.fromkeys(need.tokens) if t in f.tf and len(t) >= 2]
-        shared.sort(key=lambda t: -self.idf[t])
+        shared = [t for t in self._shared() if t in f.tf]
         detail = ""
         if fit.matched:
             detail = f"规格匹配：{'、'.join(fit.matched)}"
