@@ -245,6 +245,9 @@ class Segment:
         return found, rows[found]
 
 
+# At most this many rows of a segment kept unpacked (``OfferIndex._held``; about 1 KB each).
+_HELD_ROWS = 50_000
+
 _NONE = np.empty(0, np.int64)
 _ZERO = np.empty(0)
 
@@ -531,7 +534,9 @@ class OfferIndex:
         the need: it is read from the arrays once per row (a segment's rows do not change)."""
         held = segment.held.get(row)
         if held is None:
-            held = segment.held[row] = self._unpacked(segment, row)
+            held = self._unpacked(segment, row)
+            if len(segment.held) < _HELD_ROWS:
+                segment.held[row] = held
         pk, key, kind, object_id, organization_id, facts, features = held
         return HeldOffer(
             pk=pk,
