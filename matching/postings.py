@@ -491,7 +491,6 @@ class OfferIndex:
         term frequencies are those of the need's terms (all the reasons read)."""
         wanted = np.asarray(pks, dtype=np.int64)
         held: dict[int, HeldOffer] = {}
-        term_ids = [(term, self.vocab.ids.get(term)) for term in scorer.terms]
         for segment in self.segments:
             found, rows = segment.locate(wanted)
             live = segment.alive[rows]
@@ -499,25 +498,15 @@ class OfferIndex:
             if not len(rows):
                 continue
             tfs: list[Counter[str]] = [Counter() for _ in range(len(rows))]
-            spans = [
-                (term, span)
-                for term, term_id in term_ids
-                if term_id is not None and (span := segment.postings.get(term_id)) is not None
-            ]
-            if spans:
-                # The postings of the need's terms, one array (a few calls, not a few per
-                # term), and where each posting's row stands among these rows (-1: not one).
-                post_rows = np.concatenate([segment.post_rows[a:b] for _, (a, b) in spans])
-                post_tf = np.concatenate([segment.post_tf[a:b] for _, (a, b) in spans])
-                term_of = np.repeat(np.arange(len(spans)), [b - a for _, (a, b) in spans])
-                position = np.full(segment.size, -1, dtype=np.int64)
-                position[rows] = np.arange(len(rows))
-                at = position[post_rows]
-                hit = np.flatnonzero(at >= 0)
-                for i, t, tf in zip(
-                    at[hit].tolist(), term_of[hit].tolist(), post_tf[hit].tolist(), strict=True
-                ):
-                    tfs[i][spans[t][0]] = tf
+            for term in scorer.terms:
+                term_id = self.vocab.ids.get(term)
+                span = segment.postings.get(term_id) if term_id is not None else None
+                if span is None:
+                    continue
+                posting = segment.post_rows[span[0] : span[1]]  # rows ascending
+                at = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+                for i in np.flatnonzero(posting[at] == rows).tolist():
+                    tfs[i][term] = int(segment.post_tf[span[0] + at[i]])
             for i, row in enumerate(rows.tolist()):
                 held[int(wanted[found[i]])] = self._held(segment, row, tfs[i])
         return held
