@@ -198,7 +198,7 @@ class Segment:
         self.lead_time = _numpy(lead_time)
         self.alive = np.ones(self.size, dtype=bool)
         # Rows kept by a need, unpacked (``OfferIndex._held``): row → what no need changes.
-        self.held: dict[int, tuple[Any, ...]] = {}
+        self.held: dict[int, HeldOffer] = {}
         self._norms: tuple[float, np.ndarray] = (math.nan, _ZERO)
         self._badged: tuple[frozenset[int] | None, np.ndarray] = (None, _ZERO)
         term_ids = _numpy(terms)
@@ -521,23 +521,33 @@ class OfferIndex:
     def _held(self, segment: Segment, row: int, tf: Counter[str]) -> HeldOffer:
         """A row as a ``HeldOffer`` with these term frequencies. The rest does not depend on
         the need: it is read from the arrays once per row (a segment's rows do not change)."""
-        held = segment.held.get(row)
-        if held is None:
-            held = self._unpacked(segment, row)
+        base = segment.held.get(row)
+        if base is None:
+            base = self._unpacked(segment, row)
             if len(segment.held) < _HELD_ROWS:
-                segment.held[row] = held
-        pk, key, kind, object_id, organization_id, facts, features = held
+                segment.held[row] = base
+        f = base.features
         return HeldOffer(
-            pk=pk,
-            key=key,
-            kind=kind,
-            object_id=object_id,
-            organization_id=organization_id,
-            facts=facts,
-            features=OfferFeatures(tf, *features),
+            pk=base.pk,
+            key=base.key,
+            kind=base.kind,
+            object_id=base.object_id,
+            organization_id=base.organization_id,
+            facts=base.facts,
+            features=OfferFeatures(
+                tf=tf,
+                length=f.length,
+                specs=f.specs,
+                specs_key=f.specs_key,
+                region_key=f.region_key,
+                soft_key=f.soft_key,
+                head=f.head,
+                category_key=f.category_key,
+            ),
         )
 
-    def _unpacked(self, segment: Segment, row: int) -> tuple[Any, ...]:
+    def _unpacked(self, segment: Segment, row: int) -> HeldOffer:
+        """A row as a ``HeldOffer`` without term frequencies (``_held`` gives them)."""
         specs_text = self.speckeys.values[segment.speckeys[row]]
 
         def number(values: np.ndarray) -> float | None:
@@ -551,24 +561,28 @@ class OfferIndex:
             "lead_time_days": number(segment.lead_time),
         }
         kind, object_id = self.kinds.values[segment.kinds[row]], int(segment.object_ids[row])
-        # OfferFeatures' fields after ``tf``, in order.
-        features = (
-            int(segment.lengths[row]),
-            self.specs(specs_text),
-            specs_text,  # a memo key only: PostgreSQL's text of the same JSON
-            self.regionkeys.values[segment.regionkeys[row]],
-            (facts["unit"], facts["capacity"], facts["price_min"], facts["lead_time_days"]),
-            self.heads.values[segment.heads[row]],
-            self.catkeys.values[segment.catkeys[row]],
-        )
-        return (
-            int(segment.pks[row]),
-            f"{kind}:{object_id}",
-            kind,
-            object_id,
-            int(segment.organizations[row]) or None,
-            facts,
-            features,
+        return HeldOffer(
+            pk=int(segment.pks[row]),
+            key=f"{kind}:{object_id}",
+            kind=kind,
+            object_id=object_id,
+            organization_id=int(segment.organizations[row]) or None,
+            facts=facts,
+            features=OfferFeatures(
+                tf=Counter(),
+                length=int(segment.lengths[row]),
+                specs=self.specs(specs_text),
+                specs_key=specs_text,  # a memo key only: PostgreSQL's text of the same JSON
+                region_key=self.regionkeys.values[segment.regionkeys[row]],
+                soft_key=(
+                    facts["unit"],
+                    facts["capacity"],
+                    facts["price_min"],
+                    facts["lead_time_days"],
+                ),
+                head=self.heads.values[segment.heads[row]],
+                category_key=self.catkeys.values[segment.catkeys[row]],
+            ),
         )
 
     def _soft(
