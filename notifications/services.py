@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -276,9 +276,9 @@ def _start_of_day(now: datetime.datetime) -> datetime.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _sent_today(recipient: Recipient, kind: str, now: datetime.datetime) -> int:
+def _sent_today_rows(kind: str, now: datetime.datetime) -> QuerySet[Notification]:
+    """The emails of this kind gone out (or going out) today: what the daily cap counts."""
     return Notification.objects.filter(
-        recipient_key=recipient.key,
         kind=kind,
         created_at__gte=_start_of_day(now),
         status__in=[
@@ -287,7 +287,11 @@ def _sent_today(recipient: Recipient, kind: str, now: datetime.datetime) -> int:
             Notification.Status.SENT,
             Notification.Status.FAILED,
         ],
-    ).count()
+    ).order_by()
+
+
+def _sent_today(recipient: Recipient, kind: str, now: datetime.datetime) -> int:
+    return _sent_today_rows(kind, now).filter(recipient_key=recipient.key).count()
 
 
 def _over_daily_cap(recipient: Recipient, kind: str, now: datetime.datetime) -> bool:
@@ -307,6 +311,56 @@ def _over_daily_cap(recipient: Recipient, kind: str, now: datetime.datetime) -> 
         return True
     cache_.sent_today[recipient.key] += 1
     return False
+
+
+def _prefetch_status(recipients: Iterable[Recipient], kind: str, now: datetime.datetime) -> None:
+    """Within a batch: what ``_status_for`` reads of these recipients (suppressions,
+    preferences, today's count of new-match emails), one statement each for all of them
+    rather than three per recipient. A matching part tells dozens of recipients at once."""
+    cache_ = _cache.get()
+    if cache_ is None:
+        return
+    unique: dict[str, Recipient] = {}
+    for recipient in recipients:  # the first of a key decides, as in ``_frequency``
+        unique.setdefault(recipient.key, recipient)
+    recipients = list(unique.values())
+    addresses = sorted({r.email.lower() for r in recipients} - cache_.suppressed.keys())
+    if addresses:
+        found: dict[str, set[str]] = {address: set() for address in addresses}
+        with connection.cursor() as cursor:
+            # As ``_suppressed``'s ``email__iexact``: UPPER on both sides, in the database.
+            cursor.execute(
+                "SELECT a.address, s.kind FROM unnest(%s::text[]) AS a(address)"  # noqa: S608
+                f" JOIN {Suppression._meta.db_table} s ON UPPER(s.email) = UPPER(a.address)",
+                [addresses],
+            )
+            for address, suppressed_kind in cursor.fetchall():
+                found[address].add(suppressed_kind)
+        cache_.suppressed.update(found)
+    missing = [
+        r for r in recipients if r.user_id is not None and (r.key, kind) not in cache_.frequencies
+    ]
+    if missing:
+        chosen: dict[int | None, str] = dict(
+            Preference.objects.filter(
+                user_id__any_of=[r.user_id for r in missing], kind=kind
+            ).values_list("user_id", "frequency")
+        )
+        for r in missing:
+            cache_.frequencies[(r.key, kind)] = chosen.get(r.user_id) or default_frequency(
+                kind, r.roles
+            )
+    if kind == Kind.NEW_MATCH:
+        keys = sorted({r.key for r in recipients} - cache_.sent_today.keys())
+        if keys:
+            counts = dict(
+                _sent_today_rows(kind, now)
+                .filter(recipient_key__any_of=keys)
+                .values("recipient_key")
+                .annotate(n=Count("id"))
+                .values_list("recipient_key", "n")
+            )
+            cache_.sent_today.update({key: counts.get(key, 0) for key in keys})
 
 
 def _status_for(recipient: Recipient, kind: str, now: datetime.datetime) -> str:
@@ -371,6 +425,8 @@ def enqueue_items(items: Iterable[Item], *, kind: str, now: datetime.datetime | 
     a user gets the row in the in-app inbox even when no email goes out.
     """
     now = now or timezone.now()
+    items = list(items)
+    _prefetch_status([item.recipient for item in items], kind, now)
     rows = []
     for item in items:
         recipient = item.recipient

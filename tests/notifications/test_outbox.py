@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from matching.services import match_objects
 from notifications import delivery, services
-from notifications.models import Frequency, Kind, Notification, Preference, Watch
+from notifications.models import Frequency, Kind, Notification, Preference, Suppression, Watch
 from procurement import services as procurement_services
 from procurement.models import ProcurementItem
-from tests.factories import MembershipFactory, ProcurementItemFactory
+from tests.factories import MembershipFactory, ProcurementItemFactory, UserFactory
 
 from .conftest import World, cable_world
 
@@ -101,6 +101,67 @@ def test_the_daily_cap_rolls_the_rest_into_the_digest(world: World, settings) ->
         services.enqueue(recipient, kind=Kind.NEW_MATCH, subject_key=f"match:x{n}")
         statuses.append(Notification.objects.get(subject_key=f"match:x{n}").status)
     assert statuses == ["pending", "pending", "held"]
+
+
+def _status_recipients(extra: int) -> list[services.Recipient]:
+    """A recipient of each kind of status, and ``extra`` plain addresses."""
+    daily, off, plain = UserFactory(), UserFactory(), UserFactory()
+    Preference.objects.create(user=daily, kind=Kind.NEW_MATCH, frequency=Frequency.DAILY)
+    Preference.objects.create(user=off, kind=Kind.NEW_MATCH, frequency=Frequency.OFF)
+    Suppression.objects.create(email="Stop@Example.com", kind="", reason="unsubscribed")
+
+    def user(u: object) -> services.Recipient:
+        return services.Recipient(f"user:{u.pk}", u.email, "zh-hans", None, u.pk, ("supplier",))
+
+    def address(email: str) -> services.Recipient:
+        return services.Recipient(f"email:{email.lower()}", email, "zh-hans", None)
+
+    capped = address("capped@example.com")
+    services.enqueue([capped], kind=Kind.NEW_MATCH, subject_key="match:earlier")  # at the cap
+    return [
+        user(daily),
+        user(off),
+        user(plain),
+        address("stop@EXAMPLE.com"),
+        capped,
+        *(address(f"plain{n}@example.com") for n in range(extra)),
+    ]
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_batch_decides_each_status_as_one_recipient_at_a_time(settings, batched: bool) -> None:
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DAILY_CAP": 1}
+    recipients = _status_recipients(extra=2)
+    if batched:
+        with services.batch():
+            services.enqueue(recipients, kind=Kind.NEW_MATCH, subject_key="match:new")
+    else:
+        services.enqueue(recipients, kind=Kind.NEW_MATCH, subject_key="match:new")
+    statuses = dict(
+        Notification.objects.filter(subject_key="match:new").values_list("recipient_key", "status")
+    )
+    daily, off, plain = (r.key for r in recipients[:3])
+    assert statuses == {
+        daily: "held",  # a daily digest
+        off: "skipped",  # in the inbox, never emailed
+        plain: "pending",
+        # stop@example.com: unsubscribed from everything, no account: no row at all
+        "email:capped@example.com": "held",  # over the daily cap
+        "email:plain0@example.com": "pending",
+        "email:plain1@example.com": "pending",
+    }
+
+
+def test_a_batch_reads_the_recipients_statuses_in_a_few_statements(settings) -> None:
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "DAILY_CAP": 1}
+    counts = []
+    for n, extra in enumerate([2, 12]):
+        recipients = _status_recipients(extra)
+        with services.batch(), CaptureQueriesContext(connection) as queries:
+            services.enqueue(recipients, kind=Kind.NEW_MATCH, subject_key=f"match:n{n}")
+        counts.append(len(queries))
+        Suppression.objects.all().delete()
+    assert counts[0] == counts[1] <= 5  # three lookups and the insert, however many recipients
 
 
 def test_an_add_watch_brings_in_a_match_the_matcher_would_not_alert(world: World) -> None:
