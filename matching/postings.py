@@ -10,8 +10,12 @@ that depend on an offer's category, head noun, service regions or specifications
 computed once per distinct value held, through the scorer's own functions. Most of a
 need's candidates share only its chain or industry; an offer sharing no term scores at most
 what its category allows, so those whose category cannot reach the K-th best score of the
-offers sharing a term are not scored at all. Only the top K are given their reasons in
-Python (``NeedScorer.evaluate``), from what the index holds of them (``held``).
+offers sharing a term are not scored at all. Likewise the offers holding only the need's
+commonest terms ("设备" is in a tenth of the catalogue): what those terms can add to a
+row's BM25 is bounded (each term's highest count in its shortest row), and when that
+cannot lift such an offer to the K-th best, their postings are not read (``_skippable``);
+when it might, the search is made again in full. Only the top K are given their reasons
+in Python (``NeedScorer.evaluate``), from what the index holds of them (``held``).
 
 The arrays are built once per process from ``matching_document`` (``OfferIndex.load``) and
 kept in step with it by ``refresh``: every write to a document takes the next value of a
@@ -210,6 +214,15 @@ class Segment:
         self.postings: dict[int, tuple[int, int]] = dict(
             zip(unique.tolist(), zip(starts.tolist(), ends.tolist(), strict=True), strict=True)
         )
+        # Per term, the highest count and the shortest row of its posting: together they bound
+        # what the term adds to any row's BM25 (``OfferIndex._skippable``).
+        self.term_peaks: dict[int, tuple[float, float]] = {}
+        if len(order):
+            peak_tf = np.maximum.reduceat(self.post_tf, starts).tolist()
+            least = np.minimum.reduceat(self.lengths[self.post_rows], starts).tolist()
+            self.term_peaks = dict(
+                zip(unique.tolist(), zip(peak_tf, least, strict=True), strict=True)
+            )
         # Each category path's rows, grouped by the rows' category keys (ascending), with each
         # group's span: a need's search takes or leaves a whole group (``OfferIndex.search``).
         self.category_groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -245,8 +258,14 @@ class Segment:
         return found, rows[found]
 
 
+# A need's terms with postings at least this long may be left out of its candidates, as long
+# as together they give at most this share of its ideal BM25 (``OfferIndex._skippable``).
+_SKIP_POSTINGS = 128
+_SKIP_SHARE = 0.5
+
 # At most this many rows of a segment kept unpacked (``OfferIndex._held``; about 1 KB each).
 _HELD_ROWS = 50_000
+
 
 _NONE = np.empty(0, np.int64)
 _ZERO = np.empty(0)
@@ -385,18 +404,96 @@ class OfferIndex:
     ) -> Candidates:
         """Every live, certified offer sharing a term or a category path with the need.
 
-        With ``top``, the offers found through a category alone (no shared term) are left
-        out where their category caps their score below ``floor`` or below the ``top``-th
-        best score of the offers sharing a term: the ``top`` best, and every offer tied
-        with the ``top``-th, are then the same as without it, for less work (most of a
-        need's candidates are in its chain or industry and share no word with it).
+        With ``top``, offers that cannot reach the ``top``-th best score are left out where
+        that is known without scoring them, and the ``top`` best, and every offer tied with
+        the ``top``-th, are then the same as without it, for less work:
+
+        - the offers found through a category alone (no shared term), where their category
+          caps their score below ``floor`` or below the ``top``-th best score of the offers
+          sharing a term (most of a need's candidates are in its chain or industry and share
+          no word with it);
+        - the offers holding none of the need's terms but its commonest (``_skippable``:
+          "设备", "系统"), when those terms together cannot lift an offer's text above
+          what the best offer has, nor its score (without a category in common) to the
+          ``top``-th best. Otherwise (rarely) the search is made again without skipping.
         """
         terms = [(self.vocab.ids.get(t), scorer.idf[t]) for t in scorer.terms]
+        if top is not None:
+            skip = self._skippable(terms, scorer)
+            if skip is not None:
+                found = self._search(need, scorer, terms, top, floor, skip)
+                if found is not None:
+                    return found
+        found = self._search(need, scorer, terms, top, floor, None)
+        if found is None:  # nothing skipped, nothing to check: never
+            raise RuntimeError("a search that skips no term always finds its candidates")
+        return found
+
+    def _skippable(
+        self, terms: list[tuple[int | None, float]], scorer: NeedScorer
+    ) -> tuple[frozenset[int], float] | None:
+        """Which of the need's terms (positions in ``terms``) to leave out of the candidates,
+        and the most BM25 they can add to a row together; None for none.
+
+        The terms with the longest postings (at least ``_SKIP_POSTINGS`` rows), longest first,
+        while together they can give at most ``_SKIP_SHARE`` of the need's ideal BM25 (an
+        offer holding only them has a text factor too small to count, see ``_search``), and
+        at least one term with postings is left to find the candidates with.
+        """
+        avgdl = scorer.avgdl
+        sizes: list[tuple[int, int, float]] = []
+        for i, (term_id, idf) in enumerate(terms):
+            if term_id is None:
+                continue
+            size, bound = 0, 0.0
+            for segment in self.segments:
+                span = segment.postings.get(term_id)
+                if span is None:
+                    continue
+                size += span[1] - span[0]
+                tf, length = segment.term_peaks[term_id]
+                # The most one row can get: the highest count in the shortest row (BM25 grows
+                # with the count and falls with the length).
+                norm = K1 * ((1 - B) + (B * length) / avgdl)
+                bound = max(bound, ((idf * tf) * (K1 + 1)) / (tf + norm))
+            if size:
+                sizes.append((size, i, bound))
+        sizes.sort(reverse=True)
+        skip: list[int] = []
+        total = 0.0
+        for size, i, bound in sizes[:-1]:  # the shortest posting is always read
+            if size < _SKIP_POSTINGS or total + bound > _SKIP_SHARE * scorer.ideal:
+                break
+            skip.append(i)
+            total += bound
+        if not skip:
+            return None
+        # Each bound is one rounding away from the sums it bounds: a margin for them.
+        return frozenset(skip), total * (1 + 1e-9) + 1e-12
+
+    def _search(
+        self,
+        need: Document,
+        scorer: NeedScorer,
+        terms: list[tuple[int | None, float]],
+        top: int | None,
+        floor: float,
+        skip: tuple[frozenset[int], float] | None,
+    ) -> Candidates | None:
+        """``search``, leaving out the offers that hold only the ``skip`` terms (None when the
+        terms left out could have changed the result: then it is to be made without)."""
         codes = [*need.categories, *(need.facts or {}).get("also", [])]
         required = frozenset(need.certifications)
+        skipped, most = skip if skip is not None else (frozenset(), 0.0)
         hits: list[tuple[Segment, np.ndarray | None, np.ndarray, np.ndarray]] = []
         for segment in self.segments:
             if segment.size:
+                if skipped:
+                    hit, rows, raws = self._bm25_of_some(segment, terms, scorer, skipped)
+                    usable = self._usable(segment, rows, required)
+                    raws = raws[np.searchsorted(rows, usable)]
+                    hits.append((segment, hit, usable, raws))
+                    continue
                 hit, raw_all = self._bm25(segment, terms, scorer)
                 rows = (
                     self._usable(segment, np.flatnonzero(hit), required)
@@ -405,6 +502,8 @@ class OfferIndex:
                 )
                 hits.append((segment, hit, rows, raw_all[rows] if raw_all is not None else _ZERO))
         best = float(max((raws.max() for *_, raws in hits if len(raws)), default=0.0))
+        if skipped and best < most:
+            return None  # an offer holding only the terms left out might be the best
         score = _Scoring(self, need, scorer, best)
         parts = [
             (segment, rows, raws, score(segment, rows, raws)) for segment, _, rows, raws in hits
@@ -415,9 +514,11 @@ class OfferIndex:
             threshold = floor
             if len(text_scores) >= top:
                 threshold = max(floor, float(-np.partition(-text_scores, top - 1)[top - 1]))
-        # Offers found through a category alone: their text is 0, their category factor is
-        # that of their category key, so their score is at most ``score.ceiling`` of it.
-        ceiling = score.ceiling() if top is not None else None
+        # The text factor an offer can have from the terms left out alone (0 without any).
+        text = score.text(most) if skipped else 0.0
+        # Offers found through a category alone: their category factor is that of their
+        # category key and their text at most ``text``, so their score is at most ``ceiling``.
+        ceiling = score.ceiling(text, score.categories) if top is not None else None
         for segment, hit, _, _ in hits:
             groups = [
                 segment.category_groups[code] for code in codes if code in segment.category_groups
@@ -441,9 +542,19 @@ class OfferIndex:
                 rows = rows[~hit[rows]]
             rows = self._usable(segment, rows, required)
             if len(rows):
-                raws = np.zeros(len(rows))
+                # They share none of the terms read, but may hold some of those left out.
+                raws = self._bm25_at(segment, terms, scorer, rows, skipped)
                 parts.append((segment, rows, raws, score(segment, rows, raws)))
         parts = [part for part in parts if len(part[1])]
+        if skipped and top is not None:
+            # The offers holding only terms left out, with no category in common, score at
+            # most this: below the K-th best of the candidates, they cannot count.
+            scores = np.concatenate([scores for *_, scores in parts] or [_ZERO])
+            kth = floor
+            if len(scores) >= top:
+                kth = max(floor, float(-np.partition(-scores, top - 1)[top - 1]))
+            if score.ceiling(text, np.zeros(1))[0] >= kth - 1e-9:
+                return None  # they might: search again, without leaving terms out
         if not parts:
             return Candidates(_NONE, _NONE, _ZERO, _ZERO, 0.0)
         return Candidates(
@@ -453,6 +564,67 @@ class OfferIndex:
             np.concatenate([scores for *_, scores in parts]),
             best,
         )
+
+    @staticmethod
+    def _bm25_of_some(
+        segment: Segment,
+        terms: list[tuple[int | None, float]],
+        scorer: NeedScorer,
+        skipped: frozenset[int],
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """The rows holding one of the terms not skipped (a mask, and the rows ascending), and
+        their BM25 over every term, skipped ones included."""
+        read = {
+            i
+            for i, (term_id, _) in enumerate(terms)
+            if i not in skipped and term_id is not None and term_id in segment.postings
+        }
+        if not read:
+            return None, _NONE, _ZERO
+        hit = np.zeros(segment.size, dtype=bool)
+        for i in read:
+            start, end = segment.postings[terms[i][0]]  # type: ignore[index]
+            hit[segment.post_rows[start:end]] = True
+        rows = np.flatnonzero(hit)
+        among = frozenset(range(len(terms)))
+        return hit, rows, OfferIndex._bm25_at(segment, terms, scorer, rows, among, read)
+
+    @staticmethod
+    def _bm25_at(
+        segment: Segment,
+        terms: list[tuple[int | None, float]],
+        scorer: NeedScorer,
+        rows: np.ndarray,
+        among: Iterable[int],
+        within: Iterable[int] = (),
+    ) -> np.ndarray:
+        """The BM25 of these rows (ascending) over the terms at these positions of ``terms``,
+        added in their order, as ``_bm25`` adds them (the same floating-point sums). The
+        postings of the terms ``within`` hold only rows among these: they are read whole."""
+        raws = np.zeros(len(rows))
+        among, within = frozenset(among), frozenset(within)
+        if not among or not len(rows):
+            return raws
+        norms = segment.norms(scorer.avgdl)
+        for i, (term_id, idf) in enumerate(terms):
+            span = segment.postings.get(term_id) if i in among and term_id is not None else None
+            if span is None:
+                continue
+            posting = segment.post_rows[span[0] : span[1]]  # rows ascending
+            if i in within:
+                at, tf, norm = (
+                    np.searchsorted(rows, posting),
+                    segment.post_tf[span[0] : span[1]],
+                    norms[posting],
+                )
+            else:
+                found = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+                at = np.flatnonzero(posting[found] == rows)
+                if not len(at):
+                    continue
+                tf, norm = segment.post_tf[span[0] + found[at]], norms[rows[at]]
+            raws[at] += ((idf * tf) * (K1 + 1)) / (tf + norm)
+        return raws
 
     @staticmethod
     def _bm25(
@@ -720,17 +892,22 @@ class _Scoring:
         score = np.where(relevance < 0.2, score * (relevance / 0.2), score)
         return np.minimum(1.0, np.maximum(0.0, score))
 
-    def ceiling(self) -> np.ndarray:
-        """For each category key: the highest score an offer of it sharing no term can have.
+    def text(self, raw: float) -> float:
+        """The text factor of an offer with this BM25 (the scorer's, and growing with it)."""
+        ideal, best = self.scorer.ideal, self.best
+        absolute = min(1.0, raw / ideal) if ideal > 0 else 0.0
+        relative = raw / best if best > 0 else 0.0
+        return 0.5 * absolute + 0.5 * relative
 
-        Its text is 0, so its relevance is its category factor; every other factor is at
-        most 1 (the badge at most its weight).
-        """
+    def ceiling(self, text: float, category: np.ndarray) -> np.ndarray:
+        """The highest score an offer can have with a text factor of at most ``text``, for
+        each of these category factors: every other factor is at most 1 (the badge at most
+        its weight), and a relevance below 0.2 scales the score down."""
         w = {name: max(0.0, weight) for name, weight in self.scorer.w.items()}
-        category = self.categories
-        total = w["kind"] + w["category"] * category + w["specs"] + w["region"] + w["fit"]
-        total = total + w["badge"]
-        return np.minimum(1.0, np.where(category < 0.2, total * (category / 0.2), total))
+        total = w["kind"] + w["category"] * category + w["text"] * text + w["specs"]
+        total = total + w["region"] + w["fit"] + w["badge"]
+        relevance = np.maximum(category, text)
+        return np.minimum(1.0, np.where(relevance < 0.2, total * (relevance / 0.2), total))
 
 
 # --- One index per process and database -------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from django.utils import timezone
@@ -25,8 +27,12 @@ def _scorer(need: Document) -> NeedScorer:
     )
 
 
-def test_the_index_ranks_every_need_as_scoring_every_offer_does(dev_world):
-    """The reference is the exhaustive scorer: every eligible offer scored, no index."""
+@pytest.mark.parametrize("skip_from", [postings._SKIP_POSTINGS, 1])
+def test_the_index_ranks_every_need_as_scoring_every_offer_does(dev_world, monkeypatch, skip_from):
+    """The reference is the exhaustive scorer: every eligible offer scored, no index. With
+    ``skip_from`` 1 the search leaves out the commonest terms wherever it can (the dev
+    bundle's postings are all shorter than the default)."""
+    monkeypatch.setattr(postings, "_SKIP_POSTINGS", skip_from)
     offers = list(Document.objects.filter(side="offer", active=True))
     look = lookups()
     index = postings.offer_index()
@@ -84,6 +90,45 @@ def test_a_search_for_the_top_k_finds_the_same_best_as_a_full_one(dev_world, k):
         assert _best(top, k, floor) == _best(full, k, floor), need.key
         left_out += len(full) - len(top)
     assert left_out > 0  # the dev bundle's categories do leave offers out
+
+
+@pytest.mark.parametrize("k", [1, 5, 20])
+def test_leaving_out_the_commonest_terms_changes_no_candidate_that_counts(
+    dev_world, monkeypatch, k
+):
+    """A search for the top K leaves out the offers holding only the need's commonest terms
+    where it proves they cannot count, and searches again in full where it cannot prove it
+    (with 261 offers, mostly: few offers score well enough). Either way, the K best and
+    their ties are the full search's, and every candidate's BM25 and score are the full
+    search's, to the last bit."""
+    monkeypatch.setattr(postings, "_SKIP_POSTINGS", 1)  # the dev bundle's postings are short
+    monkeypatch.setattr(postings, "_SKIP_SHARE", 0.5)
+    outcomes: Counter[str] = Counter()
+    search = postings.OfferIndex._search
+
+    def spy(self, *args):
+        found = search(self, *args)
+        if args[-1] is not None:  # terms were left out
+            outcomes["proved" if found is not None else "searched again"] += 1
+        return found
+
+    monkeypatch.setattr(postings.OfferIndex, "_search", spy)
+    index = postings.offer_index()
+    floor = 0.08
+    for need in Document.objects.filter(side="need", active=True):
+        scorer = _scorer(need)
+        full = index.search(need, scorer)
+        top = index.search(need, scorer, top=k, floor=floor)
+        assert _best(top, k, floor) == _best(full, k, floor), need.key
+        raws = dict(zip(full.pks.tolist(), full.raws.tolist(), strict=True))
+        scores = dict(zip(full.pks.tolist(), full.scores.tolist(), strict=True))
+        assert top.raws.tolist() == [raws[pk] for pk in top.pks.tolist()], need.key
+        assert top.scores.tolist() == [scores[pk] for pk in top.pks.tolist()], need.key
+        assert top.best == full.best
+    assert sum(outcomes.values()) > 40  # of 62 needs
+    if k == 1:
+        assert outcomes["proved"] > 10
+        assert outcomes["searched again"] > 10
 
 
 def test_an_offer_gone_behind_the_index_is_replaced_from_a_full_search(dev_world):
