@@ -285,17 +285,36 @@ RETURNING id, need_key, offer_key
 """  # noqa: S608 - the table name only
 
 
-def _store_many(results: list[tuple[Document, list[tuple[Offer, Scored]]]]) -> int:
-    """Upsert the kept matches of these needs in one statement, and retire the others in one.
+Ranked = list[tuple[Document, list[tuple[Offer, Scored]]]]
 
-    The suppliers' notifications are written with the matches that cause them (gathered by
-    ``notify_matches`` when a notifications batch is open, as in ``match_need_documents``).
-    """
+
+@dataclass
+class _Rows:
+    """A part's ranked needs and their ``Match`` rows, with the rows' JSON: built where the
+    part was ranked (``_rows``), so that the writer thread mostly waits for the database."""
+
+    results: Ranked
+    rows: list[dict[str, Any]]
+    payload: str
+
+
+def _rows(results: Ranked) -> _Rows:
     rows = [
         _row(need, offer, scored, ranked[0][1], rank)
         for need, ranked in results
         for rank, (offer, scored) in enumerate(ranked, start=1)
     ]
+    payload = orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY).decode() if rows else ""
+    return _Rows(results, rows, payload)
+
+
+def _store_many(prepared: _Rows) -> int:
+    """Upsert the kept matches of these needs in one statement, and retire the others in one.
+
+    The suppliers' notifications are written with the matches that cause them (gathered by
+    ``notify_matches`` when a notifications batch is open, as in ``match_need_documents``).
+    """
+    results, rows = prepared.results, prepared.rows
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         ids: dict[tuple[str, str], int] = {}
@@ -303,7 +322,7 @@ def _store_many(results: list[tuple[Document, list[tuple[Offer, Scored]]]]) -> i
             cursor.execute(
                 _UPSERT,
                 {
-                    "rows": orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
+                    "rows": prepared.payload,
                     "active": Match.Status.ACTIVE,
                     "now": now,
                 },
@@ -529,7 +548,7 @@ def match_need_documents(needs: list[Document]) -> int:
                 return _overlapped(parts, stats, look, written)
             stored = 0
             for part in parts:
-                stored += _write_chunk(part, _rank_chunk(part, stats, look))
+                stored += _write_chunk(part, _rows(_rank_chunk(part, stats, look)))
                 written += part
             return stored
         finally:
@@ -543,7 +562,9 @@ def _overlapped(
     """Rank each part while the one before it is written.
 
     Ranking is this process's work; a write is mostly the database's (the upsert, the
-    foreign-key checks at commit). A second thread, on its own connection, writes one part
+    foreign-key checks at commit): the rows and their JSON are built here, with the ranking
+    (``_rows``), and the writer thread, which waits for the interpreter after every
+    statement, has little Python of its own. It runs on its own connection and writes one part
     at a time, in order, in this task's notifications batch (a copy of this context); the
     next part's write waits for the last one to commit, so a worker never holds the locks of
     two parts. The thread's connection is closed at the end.
@@ -554,11 +575,11 @@ def _overlapped(
         try:
             pending: tuple[list[Document], Future[int]] | None = None
             for part in parts:
-                results = _rank_chunk(part, stats, look)
+                prepared = _rows(_rank_chunk(part, stats, look))  # the writer only writes
                 if pending is not None:
                     stored += pending[1].result()
                     written += pending[0]
-                pending = part, writer.submit(context.run, _write_chunk, part, results)
+                pending = part, writer.submit(context.run, _write_chunk, part, prepared)
             if pending is not None:
                 stored += pending[1].result()
                 written += pending[0]
@@ -567,9 +588,7 @@ def _overlapped(
     return stored
 
 
-def _rank_chunk(
-    needs: list[Document], stats: Stats, look: Lookups
-) -> list[tuple[Document, list[tuple[Offer, Scored]]]]:
+def _rank_chunk(needs: list[Document], stats: Stats, look: Lookups) -> Ranked:
     """Rank a chunk of needs (in key order, one per key): reads only."""
     index = offer_index()
     selections = [_select(need, index, stats, look) for need in needs]
@@ -578,13 +597,11 @@ def _rank_chunk(
     return [(selection.need, _keep(selection, versions)) for selection in selections]
 
 
-def _write_chunk(
-    needs: list[Document], results: list[tuple[Document, list[tuple[Offer, Scored]]]]
-) -> int:
+def _write_chunk(needs: list[Document], prepared: _Rows) -> int:
     """The chunk's matches, their notifications and ``matched_at``, in one transaction
     (the lists' summaries follow in ``match_need_documents``, once its parts are written)."""
     with notifications_batch(), transaction.atomic():  # the task's batch, when it opened one
-        stored = _store_many(results)
+        stored = _store_many(prepared)
         Document.objects.filter(pk__in=[n.pk for n in needs]).update(matched_at=timezone.now())
         notifications_flush()  # the suppliers' new-match notifications, in this transaction
     return stored
