@@ -266,7 +266,6 @@ _SKIP_SHARE = 0.5
 # At most this many rows of a segment kept unpacked (``OfferIndex._held``; about 1 KB each).
 _HELD_ROWS = 50_000
 
-
 _NONE = np.empty(0, np.int64)
 _ZERO = np.empty(0)
 
