@@ -362,7 +362,8 @@ def _store_many(prepared: _Rows) -> int:
             )
             for row in rows
         ]
-        # Read already (``_rows``) unless the part was ranked outside a notifications batch.
+        # Nothing to read when ``_rows`` read them into this batch (the task's); a batch of
+        # this write's own (``_write_chunk`` called outside a task's batch) reads them here.
         notifications_prefetch(_organizations(results, rows))
         by_need: dict[str, list[StoredMatch]] = defaultdict(list)
         for match in stored:
