@@ -308,15 +308,12 @@ def _rows(results: Ranked) -> _Rows:
         for rank, (offer, scored) in enumerate(ranked, start=1)
     ]
     payload = orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY).decode() if rows else ""
-    notifications_prefetch(_organizations(results, rows))
+    # The suppliers (told of their matches) and the buyers (of the list summaries).
+    notifications_prefetch(
+        [row["supplier_id"] for row in rows if row["supplier_id"]]
+        + [need.organization_id for need, _ in results if need.organization_id]
+    )
     return _Rows(results, rows, payload)
-
-
-def _organizations(results: Ranked, rows: list[dict[str, Any]]) -> list[int]:
-    """The suppliers told of these matches and the buyers told of their lists."""
-    return [row["supplier_id"] for row in rows if row["supplier_id"]] + [
-        need.organization_id for need, _ in results if need.organization_id
-    ]
 
 
 def _store_many(prepared: _Rows) -> int:
@@ -362,9 +359,7 @@ def _store_many(prepared: _Rows) -> int:
             )
             for row in rows
         ]
-        # Nothing to read when ``_rows`` read them into this batch (the task's); a batch of
-        # this write's own (``_write_chunk`` called outside a task's batch) reads them here.
-        notifications_prefetch(_organizations(results, rows))
+        # The recipients and watches were read into the task's batch by ``_rows``.
         by_need: dict[str, list[StoredMatch]] = defaultdict(list)
         for match in stored:
             by_need[match.need_key].append(match)
